@@ -1,0 +1,3 @@
+from ishop4u_cli.app import main
+
+main()

@@ -1,0 +1,56 @@
+"""What every command shares for one run: the chosen database, opened on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ishop4u_cli import settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+T = TypeVar("T")
+
+
+@dataclass
+class AppState:
+    db_option: str | None = None
+    _engine: Any = field(default=None, repr=False)
+
+    def target(self) -> str:
+        """The --db value, $ISHOP4U_DATABASE_URL, or the default file, in that order."""
+        return settings.database_target(self.db_option)
+
+    def url(self) -> str:
+        from ishop4u_cli import db
+
+        return db.to_url(self.target())
+
+    def engine(self) -> Engine:
+        """The database engine, upgraded to the newest revision on first use."""
+        if self._engine is None:
+            from ishop4u_cli import db
+
+            self._engine = db.open_database(self.target())
+        return self._engine
+
+    def session(self) -> AbstractContextManager[Session]:
+        """One transaction on the database (committed at the end of the block)."""
+        from ishop4u_cli import db
+
+        return db.session_scope(self.engine())
+
+    def transaction(self, work: Callable[[Session], T]) -> T:
+        """Run WORK in one transaction, retried on write conflicts."""
+        from ishop4u_cli import db
+
+        return db.run_transaction(self.engine(), work)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

@@ -1,0 +1,211 @@
+"""Engines, connection setup, sessions and the fast schema-version check.
+
+Opening a database costs one small query when it is already at the newest
+revision; only otherwise is Alembic imported (see migrate.py).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from ishop4u_cli.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+    from sqlmodel import Session
+
+# The newest migration in migrations/versions/. tests/test_schema.py checks it
+# against Alembic's own idea of the head, so the fast path cannot go stale.
+SCHEMA_HEAD = "0004"
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
+
+
+def to_url(target: str) -> str:
+    """A SQLAlchemy URL for a --db value: a URL as given, or a file path."""
+    if "://" in target:
+        scheme, rest = target.split("://", 1)
+        if scheme in ("postgres", "postgresql"):
+            # psycopg 3 is the driver we ship; SQLAlchemy's bare scheme means psycopg2.
+            return f"postgresql+psycopg://{rest}"
+        return target
+    path = Path(target).expanduser()
+    return f"sqlite:///{path.absolute()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a sqlite:/// URL, or None for other databases."""
+    if not url.startswith("sqlite"):
+        return None
+    _, _, rest = url.partition(":///")
+    rest = rest.split("?", 1)[0]
+    return Path(rest) if rest and rest != ":memory:" else None
+
+
+def display(url: str) -> str:
+    """Where the database is, for people: a file path, or the URL without its password."""
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown as given, minus nothing secret
+        return url.split("@")[-1]
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the directory (0700) and the file (0600) before SQLite does.
+
+    SQLite gives its -wal and -shm side files the database file's mode.
+    """
+    parent = path.parent
+    if not parent.exists():
+        try:
+            parent.mkdir(mode=0o700, parents=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create {parent}: {exc.strerror}") from exc
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+            os.close(fd)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise DatabaseError(f"cannot create {path}: {exc.strerror}") from exc
+
+
+def make_engine(url: str) -> Engine:
+    """An engine whose connections are set up for ishop4u's rules."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    path = sqlite_path(url)
+    try:
+        if url.startswith("sqlite"):
+            if path is not None:
+                _prepare_sqlite_file(path)
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            _setup_sqlite(engine, event)
+        elif url.startswith("postgresql"):
+            from sqlalchemy.engine import make_url
+
+            # Timestamps are UTC; keep any libpq options the URL carries (search_path, ...).
+            options = f"{make_url(url).query.get('options', '')} -c timezone=UTC".strip()
+            engine = create_engine(url, connect_args={"options": options})
+        else:
+            engine = create_engine(url)
+    except (ImportError, NoSuchModuleError) as exc:
+        if url.startswith("postgresql"):
+            raise DatabaseError(
+                "PostgreSQL needs its driver: pip install 'ishop4u[postgres]'"
+            ) from exc
+        raise DatabaseError(f"no database driver for {display(url)}: {exc}") from exc
+    except ArgumentError as exc:
+        raise DatabaseError(f"not a database URL: {display(url)}") from exc
+    # SQLite has no DECIMAL type: SQLAlchemy stores prices as REAL (exact for
+    # 10 digits) and warns. Prices are quantized to cents on the way back.
+    warnings.filterwarnings("ignore", message=".*does \\*not\\* support Decimal objects natively")
+    return engine
+
+
+def _setup_sqlite(engine: Engine, event) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        # We emit BEGIN ourselves (below); pysqlite's lazy BEGIN would make a
+        # read-then-write transaction fail at once with "database is locked".
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")  # off by default on every connection
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        # Take the write lock up front: concurrent writers queue on busy_timeout.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_revision(conn: Connection) -> str | None:
+    """The revision in alembic_version, or None when there is no such table (one query)."""
+    from sqlalchemy import text
+
+    if conn.dialect.name == "sqlite":
+        has = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).first()
+    else:
+        has = conn.execute(text("SELECT to_regclass('alembic_version')")).scalar()
+    if not has:
+        return None
+    return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def open_database(target: str, *, upgrade: bool = True) -> Engine:
+    """Open the database at TARGET (path or URL), upgrading it to the newest revision."""
+    from sqlalchemy.exc import DatabaseError as SADatabaseError
+    from sqlalchemy.exc import OperationalError
+
+    url = to_url(target)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            revision = read_revision(conn)
+    except (OperationalError, SADatabaseError) as exc:
+        engine.dispose()
+        detail = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        raise DatabaseError(f"cannot open the database at {display(url)}: {detail}") from exc
+    if upgrade and revision != SCHEMA_HEAD:
+        from ishop4u_cli import migrate
+
+        migrate.upgrade(engine)
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back when it raises."""
+    from sqlmodel import Session
+
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    """True for errors that a retry of the whole transaction can cure."""
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in ("40001", "40P01"):  # serialization failure, deadlock
+        return True
+    return "database is locked" in str(orig or exc)
+
+
+def run_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = 8) -> T:
+    """Run WORK in one transaction, retrying a bounded number of times on conflicts."""
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(engine) as session:
+                return work(session)
+        except DBAPIError as exc:
+            if attempt == attempts or not _is_conflict(exc):
+                raise
+            time.sleep(min(0.5, 0.01 * 2**attempt) * random.random())
+    raise AssertionError("unreachable")

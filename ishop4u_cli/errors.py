@@ -1,0 +1,70 @@
+"""Every error the program reports, each with its exit code (documented in the README)."""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1  # anything not covered below
+    USAGE = 2  # bad option, argument or value; no terminal for a prompt
+    NOT_FOUND = 3  # an id, name, email or file that does not exist
+    NOT_SIGNED_IN = 4  # the command needs a signed-in user
+    AUTH_FAILED = 5  # wrong password
+    CONFLICT = 6  # already exists (an email, a source name)
+    DATABASE = 7  # cannot open, reach or migrate the database
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class IshopError(Exception):
+    """Base of every error shown to the user as one `Error: ...` line."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+
+class UsageError(IshopError):
+    exit_code = ExitCode.USAGE
+
+
+class NotFound(IshopError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class NotSignedIn(IshopError):
+    exit_code = ExitCode.NOT_SIGNED_IN
+
+
+class AuthFailed(IshopError):
+    exit_code = ExitCode.AUTH_FAILED
+
+
+class Conflict(IshopError):
+    exit_code = ExitCode.CONFLICT
+
+
+class DatabaseError(IshopError):
+    exit_code = ExitCode.DATABASE
+
+
+def translate(exc: BaseException) -> IshopError | None:
+    """Map a library exception that escaped a command to one of ours, or None.
+
+    SQLAlchemy is only consulted if it is already imported, so that the
+    error path never pays for the import.
+    """
+    if isinstance(exc, IshopError):
+        return exc
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError):
+        orig = getattr(exc, "orig", None)
+        detail = str(orig if orig is not None else exc).strip().splitlines()[0]
+        if isinstance(exc, sa_exc.OperationalError):
+            return DatabaseError(f"database error: {detail}")
+        if isinstance(exc, sa_exc.IntegrityError):
+            return Conflict(f"the database refused the change: {detail}")
+        if isinstance(exc, sa_exc.NoSuchModuleError):
+            return DatabaseError(f"no database driver for this URL: {detail}")
+        return DatabaseError(f"database error: {detail}")
+    return None

@@ -1,0 +1,93 @@
+"""The one place that prints: messages to stderr, data (text, tables, JSON) to stdout.
+
+Rich is imported only when a table is drawn. Consoles are made per call, never
+at import time, so they write to whatever sys.stdout is now (test runners
+swap it). Area-specific views live in the modules beside this one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+
+def out(text: str = "") -> None:
+    """A line of data on stdout."""
+    sys.stdout.write(text + "\n")
+
+
+def message(text: str) -> None:
+    """What a command did, for people: stderr, so stdout stays data."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def warning(text: str) -> None:
+    sys.stderr.write(f"Warning: {text}\n")
+    sys.stderr.flush()
+
+
+def error(text: str) -> None:
+    sys.stderr.write(f"Error: {text}\n")
+    sys.stderr.flush()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)  # money is a string in JSON: "19.99", never 19.990000001
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def json_doc(document: Any) -> None:
+    """One JSON document on stdout (written with json.dumps, never through Rich)."""
+    sys.stdout.write(json.dumps(document, default=_json_default, ensure_ascii=False, indent=2) + "\n")
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A Rich console on the current stdout (or stderr).
+
+    Not on a terminal: no colour codes, and a width wide enough that no cell
+    (a link, say) is ever cut or wrapped. Rich itself honours NO_COLOR.
+    """
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(file=stream, highlight=False)
+    return Console(
+        file=stream,
+        highlight=False,
+        color_system=None,
+        force_terminal=False,
+        width=100_000,
+        soft_wrap=True,
+    )
+
+
+def show(renderable: RenderableType) -> None:
+    """Print a Rich renderable (a table) on stdout."""
+    console().print(renderable, crop=False)
+
+
+def literal(text: str | None) -> str:
+    """TEXT with Rich markup escaped, so `[sale] mug` prints as `[sale] mug`."""
+    from rich.markup import escape
+
+    return escape(text or "")
+
+
+def no_color() -> bool:
+    return "NO_COLOR" in os.environ

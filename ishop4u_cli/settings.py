@@ -1,0 +1,56 @@
+"""Where things live and what the environment says, read when a command runs (never at import)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "ishop4u"
+DB_FILENAME = "ishop4u.db"
+SESSION_FILENAME = "session"
+
+ENV_DATABASE_URL = "ISHOP4U_DATABASE_URL"
+ENV_CURRENCY = "ISHOP4U_CURRENCY"
+ENV_DEBUG = "ISHOP4U_DEBUG"
+
+
+def data_dir() -> Path:
+    """The platform's user data directory for ishop4u (~/.local/share/ishop4u on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def state_dir() -> Path:
+    """The platform's user state directory (~/.local/state/ishop4u on Linux): the session file."""
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
+
+
+def default_database_path() -> Path:
+    return data_dir() / DB_FILENAME
+
+
+def session_path() -> Path:
+    # On macOS and Windows the state and data directories are one folder: the
+    # name must not collide with the database's.
+    return state_dir() / SESSION_FILENAME
+
+
+def database_target(option: str | None) -> str:
+    """The database to use: --db, then $ISHOP4U_DATABASE_URL, then the default file."""
+    if option:
+        return option
+    env = os.environ.get(ENV_DATABASE_URL, "").strip()
+    if env:
+        return env
+    return str(default_database_path())
+
+
+def default_currency() -> str:
+    return os.environ.get(ENV_CURRENCY, "").strip().upper() or "USD"
+
+
+def debug() -> bool:
+    return os.environ.get(ENV_DEBUG, "") not in ("", "0")

@@ -1,0 +1,216 @@
+"""Shared fixtures: an isolated HOME for every test, real databases on both backends, the CLI.
+
+- Every test runs with HOME and the XDG directories in its own temporary
+  directory: nothing touches the user's real data.
+- `db_url` gives each test a fresh database at the newest revision: a SQLite
+  file, and (when ISHOP4U_TEST_POSTGRES_URL is set) a PostgreSQL database made
+  from a migrated template. Tests that use it run once per backend.
+- `cli(...)` runs the CLI through Typer's CliRunner against that database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+POSTGRES_ENV = "ISHOP4U_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point HOME and the XDG directories at a temporary directory; plain, wide help text."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in (
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ):
+        monkeypatch.setenv(var, str(home / sub))
+    for var in ("ISHOP4U_DATABASE_URL", "ISHOP4U_CURRENCY", "ISHOP4U_DEBUG", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TERMINAL_WIDTH", "200")
+    monkeypatch.setenv("_TYPER_FORCE_DISABLE_TERMINAL", "1")
+    # Cheap Argon2 parameters: a test-only setting the installed program never uses by default.
+    monkeypatch.setenv("ISHOP4U_INSECURE_FAST_HASHING_FOR_TESTS", "1")
+    return home
+
+
+# ---------------------------------------------------------------- databases
+
+
+def _migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ishop4u_cli import db
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = db.open_database(str(path))
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _migrated_sqlite_template(tmp_path_factory)
+
+
+@dataclass
+class PostgresServer:
+    """The server from ISHOP4U_TEST_POSTGRES_URL and a migrated template database on it."""
+
+    base_url: str
+    template: str
+
+    def url_for(self, database: str) -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.base_url).set(database=database).render_as_string(hide_password=False)
+
+    def admin(self):
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        u = make_url(self.base_url)
+        return psycopg.connect(
+            host=u.host or "localhost",
+            port=u.port or 5432,
+            user=u.username,
+            password=u.password,
+            dbname=u.database,
+            autocommit=True,
+        )
+
+    def create(self, name: str, *, template: str | None = None) -> str:
+        with self.admin() as conn:
+            tpl = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(f'CREATE DATABASE "{name}"{tpl}')
+        return self.url_for(name)
+
+    def drop(self, name: str) -> None:
+        with self.admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    base = os.environ.get(POSTGRES_ENV, "").strip()
+    if not base:
+        pytest.skip(f"{POSTGRES_ENV} is not set: PostgreSQL runs skipped")
+    from ishop4u_cli import db
+
+    server = PostgresServer(base_url=db.to_url(base), template=f"ishop4u_tpl_{uuid.uuid4().hex[:10]}")
+    try:
+        server.drop(server.template)
+        url = server.create(server.template)
+    except Exception as exc:  # noqa: BLE001 - the suite must fail, not skip, when the server is down
+        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL is unreachable: {exc}")
+    engine = db.open_database(url)
+    engine.dispose()
+    yield server
+    server.drop(server.template)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database at the newest revision, on each backend: a path for SQLite, a URL for PostgreSQL."""
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "data" / "ishop4u.db"
+        path.parent.mkdir(mode=0o700)
+        shutil.copyfile(template, path)
+        os.chmod(path, 0o600)
+        yield str(path)
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"ishop4u_t_{uuid.uuid4().hex[:12]}"
+    url = server.create(name, template=server.template)
+    yield url
+    server.drop(name)
+
+
+@pytest.fixture
+def fresh_postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty PostgreSQL database (no tables), for migration tests."""
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"ishop4u_e_{uuid.uuid4().hex[:12]}"
+    url = server.create(name)
+    yield url
+    server.drop(name)
+
+
+@pytest.fixture
+def engine(db_url: str):
+    """An engine on the test's database, for checking what the CLI wrote."""
+    from ishop4u_cli import db
+
+    eng = db.open_database(db_url)
+    yield eng
+    eng.dispose()
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def __repr__(self) -> str:  # shown when an assertion fails
+        return f"Run(exit={self.exit_code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+
+def invoke(args: list[str], *, input: str | None = None, env: dict[str, str] | None = None) -> Run:
+    from ishop4u_cli.app import app
+
+    result = CliRunner().invoke(app, args, input=input, env=env, catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def cli(db_url: str):
+    """Run `ishop4u --db <the test's database> ARGS...` in-process."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
+        return invoke(["--db", db_url, *args], input=input, env=env)
+
+    run.db_url = db_url  # type: ignore[attr-defined]
+    return run
+
+
+@pytest.fixture
+def run_ishop4u():
+    """Run the installed program in a subprocess (a real process, real stdin/stdout)."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None,
+            timeout: float = 60) -> Run:
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        proc = subprocess.run(
+            [sys.executable, "-m", "ishop4u_cli", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            timeout=timeout,
+        )
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
