@@ -1,7 +1,210 @@
-"""`ishop4u user`: Accounts and sign-in: every cart belongs to the signed-in user."""
+"""`ishop4u user`: accounts and sign-in; every cart belongs to the signed-in user.
+
+Passwords come from a hidden prompt or, with --password-stdin, from stdin
+(only its one trailing newline is stripped); never from an option value.
+Passwords are read before a transaction starts, so no database lock is held
+while someone types.
+"""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
 
+from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state, stdin_is_terminal
+from ishop4u_cli.errors import UsageError
+
 app = typer.Typer(help="Accounts and sign-in: every cart belongs to the signed-in user.", no_args_is_help=True)
+
+PasswordStdinOption = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password from stdin (only its trailing newline is stripped) instead of a prompt.",
+    ),
+]
+EmailArgument = Annotated[str, typer.Argument(help="The account's email address (any case).", show_default=False)]
+
+
+# ---------------------------------------------------------------- reading passwords
+
+
+def _strip_one_newline(text: str) -> str:
+    if text.endswith("\r\n"):
+        return text[:-2]
+    if text.endswith("\n"):
+        return text[:-1]
+    return text
+
+
+def _need_terminal(what: str) -> None:
+    """Fail at once, instead of waiting for input that cannot come, when stdin is not a terminal."""
+    if not stdin_is_terminal():
+        raise UsageError(f"stdin is not a terminal, so nothing can ask for {what}; pass --password-stdin and write it to stdin")
+
+
+def _stdin_password() -> str:
+    password = _strip_one_newline(sys.stdin.read())
+    if not password:
+        raise UsageError("--password-stdin: no password on stdin")
+    return password
+
+
+def _read_password(from_stdin: bool, prompt: str = "Password") -> str:
+    if from_stdin:
+        return _stdin_password()
+    _need_terminal("the password")
+    return typer.prompt(prompt, hide_input=True, err=True)
+
+
+def _read_new_password(from_stdin: bool, prompt: str = "Password") -> str:
+    """A new password: from stdin, or typed twice at a hidden prompt."""
+    from ishop4u_cli.services import passwords
+
+    if from_stdin:
+        password = _stdin_password()
+    else:
+        _need_terminal("the password")
+        password = typer.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)
+    passwords.check_new_password(password)
+    return password
+
+
+def _read_old_and_new(from_stdin: bool) -> tuple[str, str]:
+    from ishop4u_cli.services import passwords
+
+    if not from_stdin:
+        _need_terminal("the passwords")
+        old = typer.prompt("Current password", hide_input=True, err=True)
+        return old, _read_new_password(False, prompt="New password")
+    lines = [line.removesuffix("\r") for line in _strip_one_newline(sys.stdin.read()).split("\n")]
+    if len(lines) != 2 or not lines[0] or not lines[1]:
+        raise UsageError("--password-stdin: expected two lines on stdin, the current password then the new one")
+    passwords.check_new_password(lines[1])
+    return lines[0], lines[1]
+
+
+# ---------------------------------------------------------------- commands
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user's name (1 to 100 characters).", show_default=False)],
+    email: Annotated[str, typer.Argument(help="The user's email address: the account's login.", show_default=False)],
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Create an account (password asked twice, or --password-stdin); signs it in if nobody is."""
+    from ishop4u_cli.render import users as view
+    from ishop4u_cli.services import auth, users
+
+    users.normalize_name(name)  # bad names and emails fail before anyone types a password
+    users.normalize_email(email)
+    st = state(ctx)
+    if not password_stdin:
+        _need_terminal("the password")
+        with st.session() as session:
+            users.ensure_email_free(session, email)
+    password = _read_new_password(password_stdin)
+    with st.session() as session:
+        user = users.create_user(session, name=name, email=email, password=password)
+        current = auth.signed_in_user(session)
+        if current is None:
+            auth.sign_in(session, user)
+    view.created(user, signed_in=current is None, current=current)
+
+
+@app.command("login")
+def login(ctx: typer.Context, email: EmailArgument, password_stdin: PasswordStdinOption = False) -> None:
+    """Sign in as EMAIL on this machine (password prompt, or --password-stdin)."""
+    from ishop4u_cli.render import users as view
+    from ishop4u_cli.services import auth
+
+    password = _read_password(password_stdin)
+    with state(ctx).session() as session:
+        user = auth.login(session, email=email, password=password)
+    view.signed_in(user)
+
+
+@app.command("logout")
+def logout(ctx: typer.Context) -> None:
+    """Sign out on this machine: the session ends in the database and its file is deleted."""
+    from ishop4u_cli.render import users as view
+    from ishop4u_cli.services import auth
+
+    had_file = auth.session_file_exists()
+    user = None
+    if had_file:
+        with state(ctx).session() as session:
+            user = auth.logout(session)
+    view.signed_out(user, had_file=had_file)
+
+
+@app.command("whoami")
+def whoami(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Show the signed-in user (exit 4 when nobody is signed in)."""
+    from ishop4u_cli.render import users as view
+    from ishop4u_cli.services import auth
+
+    with state(ctx).session() as session:
+        user = auth.current_user(session)
+    view.whoami(user, as_json=as_json)
+
+
+@app.command("list")
+def list_users(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List the accounts: id, name, email and when each was created."""
+    from ishop4u_cli.render import users as view
+    from ishop4u_cli.services import users
+
+    with state(ctx).session() as session:
+        found = users.list_users(session)
+    view.user_list(found, as_json=as_json)
+
+
+@app.command("passwd")
+def passwd(ctx: typer.Context, password_stdin: PasswordStdinOption = False) -> None:
+    """Change your password: asks the current one, then the new one twice (--password-stdin: two lines, current then new)."""
+    from ishop4u_cli.render import users as view
+    from ishop4u_cli.services import auth, users
+
+    st = state(ctx)
+    if not password_stdin:
+        _need_terminal("the passwords")
+    with st.session() as session:
+        auth.current_user(session)  # not signed in: say so before asking anything
+    old, new = _read_old_and_new(password_stdin)
+    with st.session() as session:
+        user = auth.current_user(session)
+        users.change_password(session, user, old_password=old, new_password=new)
+        ended = auth.end_other_sessions(session, user)
+    view.password_changed(user, other_sessions_ended=ended)
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    email: EmailArgument,
+    password_stdin: PasswordStdinOption = False,
+    yes: YesOption = False,
+) -> None:
+    """Delete an account and its cart; needs that account's password and a confirmation (--yes)."""
+    from ishop4u_cli.render import users as view
+    from ishop4u_cli.services import auth, users
+
+    if not yes and not stdin_is_terminal():
+        raise UsageError("removing a user needs a confirmation and stdin is not a terminal; pass --yes to answer it")
+    password = _read_password(password_stdin, prompt=f"Password of {email.strip()}")
+    st = state(ctx)
+    with st.session() as session:
+        plan = users.plan_removal(session, email=email, password=password)
+    confirm(view.removal_question(name=plan.name, email=plan.email, cart_items=plan.cart_items), yes=yes)
+    with st.session() as session:
+        here = auth.signed_in_user(session)
+        users.remove_user(session, plan)
+    was_here = here is not None and here.id == plan.user_id
+    if was_here:
+        auth.forget_session_file()
+    view.removed(name=plan.name, email=plan.email, cart_items=plan.cart_items, was_signed_in_here=was_here)

@@ -1,0 +1,93 @@
+"""Views for `ishop4u user`. A password hash never reaches any of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ishop4u_cli import render
+
+if TYPE_CHECKING:
+    from ishop4u_cli.models import User
+
+
+def _who(user: User) -> str:
+    return f"{user.name} <{user.email}>"
+
+
+def _created(value: datetime | None) -> str:
+    return value.isoformat(sep=" ", timespec="seconds") if value else ""
+
+
+def user_doc(user: User) -> dict[str, Any]:
+    """A user as JSON: id, name, email, created_at (never the hash)."""
+    return {"id": user.id, "name": user.name, "email": user.email, "created_at": user.created_at}
+
+
+def created(user: User, *, signed_in: bool, current: User | None) -> None:
+    render.message(f"Created user {_who(user)} (id {user.id}).")
+    if signed_in:
+        render.message(f"Signed in as {_who(user)}.")
+    elif current is not None:
+        render.message(
+            f"Still signed in as {_who(current)}; to switch, run: ishop4u user login {user.email}"
+        )
+
+
+def signed_in(user: User) -> None:
+    render.message(f"Signed in as {_who(user)}.")
+
+
+def signed_out(user: User | None, *, had_file: bool) -> None:
+    if user is not None:
+        render.message(f"Signed out {_who(user)}.")
+    elif had_file:
+        render.message("Signed out (the session had already ended).")
+    else:
+        render.message("Not signed in; nothing to do.")
+
+
+def whoami(user: User, *, as_json: bool) -> None:
+    if as_json:
+        render.json_doc(user_doc(user))
+        return
+    render.out(f"{_who(user)} (id {user.id})")
+
+
+def user_list(users: list[User], *, as_json: bool) -> None:
+    if as_json:
+        render.json_doc([user_doc(u) for u in users])
+        return
+    if not users:
+        render.message("No users yet; run: ishop4u user add NAME EMAIL")
+        return
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("id", justify="right")
+    table.add_column("name")
+    table.add_column("email")
+    table.add_column("created")
+    for u in users:
+        table.add_row(str(u.id), render.literal(u.name), render.literal(u.email), _created(u.created_at))
+    render.show(table)
+
+
+def password_changed(user: User, *, other_sessions_ended: int) -> None:
+    render.message(f"Changed the password of {_who(user)}.")
+    if other_sessions_ended:
+        plural = "s" if other_sessions_ended != 1 else ""
+        render.message(f"Signed out {other_sessions_ended} other session{plural} of this account.")
+
+
+def removal_question(*, name: str, email: str, cart_items: int) -> str:
+    plural = "s" if cart_items != 1 else ""
+    return f"Remove {name} <{email}> and their cart ({cart_items} item{plural}) for good?"
+
+
+def removed(*, name: str, email: str, cart_items: int, was_signed_in_here: bool) -> None:
+    plural = "s" if cart_items != 1 else ""
+    render.message(f"Removed {name} <{email}> and their cart ({cart_items} item{plural}).")
+    if was_signed_in_here:
+        render.message("Nobody is signed in on this machine now.")
