@@ -96,6 +96,22 @@ def _user_tables(conn: Connection) -> set[str]:
     return {t for t in inspect(conn).get_table_names() if not t.startswith("sqlite_")}
 
 
+def _sync_id_sequences(conn: Connection) -> None:
+    """On PostgreSQL, move each seed table's id sequence past its rows.
+
+    Rows loaded with explicit ids (a restored dump, another tool) leave SERIAL
+    sequences behind, and the next insert would collide with an existing id.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for table in SEED_COLUMNS:
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table} "
+            f"HAVING pg_get_serial_sequence('{table}', 'id') IS NOT NULL"
+        )
+
+
 def upgrade(engine: Engine) -> UpgradeResult:
     """Bring the database to the newest revision in one transaction, adopting it if needed.
 
@@ -128,6 +144,7 @@ def upgrade(engine: Engine) -> UpgradeResult:
                                 f"seed schema: {'; '.join(problems)}. Nothing was changed."
                             )
                         command.stamp(alembic_config(conn), FIRST_REVISION, purge=True)
+                        _sync_id_sequences(conn)
                         adopted_from, adopted = start, True
                 command.upgrade(alembic_config(conn), "head")
                 if is_sqlite:
