@@ -2,6 +2,167 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from ishop4u_cli import render
+from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
+
 app = typer.Typer(help="Products: their pages, prices and affiliate links.", no_args_is_help=True)
+
+IdArg = Annotated[int, typer.Argument(help="The product's id (see: ishop4u product list).")]
+NameOpt = Annotated[str | None, typer.Option("--name", help="The product's name.")]
+PriceOpt = Annotated[
+    str | None, typer.Option("--price", help="The price, e.g. 19.99 (0 to 99999999.99, two decimals at most).")
+]
+CurrencyOpt = Annotated[
+    str | None,
+    typer.Option("--currency", help="An ISO 4217 code, e.g. EUR. Default: $ISHOP4U_CURRENCY, else USD."),
+]
+ImageOpt = Annotated[str | None, typer.Option("--image", help="The image's URL.")]
+SourceOpt = Annotated[
+    str | None, typer.Option("--source", help="The source (store) by name or api name.")
+]
+NoFetchOpt = Annotated[
+    bool, typer.Option("--no-fetch", help="Do not read the product page for a missing name or price.")
+]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="The product page or an affiliate link (http or https).")],
+    name: NameOpt = None,
+    price: PriceOpt = None,
+    currency: CurrencyOpt = None,
+    image: ImageOpt = None,
+    source: SourceOpt = None,
+    no_fetch: NoFetchOpt = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a product by its page URL; a page already stored returns the stored product."""
+    from ishop4u_cli.render import products as view
+    from ishop4u_cli.services import products
+
+    new = products.parse_new_product(
+        url, name=name, price=price, currency=currency, image=image, source=source
+    )
+    st = state(ctx)
+    new = fill_from_page_if_needed(st, new, fetch=not no_fetch)
+    result = st.transaction(lambda s: products.add_product(s, new))
+    report_add(result)
+    if as_json:
+        render.json_doc(view.product_json(result.product))
+
+
+def fill_from_page_if_needed(st, new, *, fetch: bool):
+    """NEW completed from its page when something is missing and it is not stored yet.
+
+    Runs outside any transaction; the page's problems become warnings.
+    """
+    from ishop4u_cli.services import products
+
+    if not fetch or not products.needs_page(new):
+        return new
+    with st.session() as session:
+        if products.find_by_url(session, new.canonical_url) is not None:
+            return new
+    new, problems = products.fill_from_page(new)
+    for problem in problems:
+        render.warning(f"{new.url}: {problem}")
+    return new
+
+
+def report_add(result) -> None:
+    p = result.product
+    store = f" ({p.source})" if p.source else ""
+    if result.created:
+        render.message(f"Added product {p.id}: {p.name}{store}")
+        return
+    render.message(f"Product {p.id} is already stored for this page: {p.name}{store}")
+    if result.ignored:
+        render.message(
+            f"Kept it as it is, ignoring {', '.join(result.ignored)} "
+            f"(to change it: ishop4u product edit {p.id} ...)"
+        )
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    source: SourceOpt = None,
+    search: Annotated[
+        str | None, typer.Option("--search", help="Only names containing TEXT (any case).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List products, optionally of one source or matching a search."""
+    from ishop4u_cli.render import products as view
+    from ishop4u_cli.services import products
+
+    with state(ctx).session() as session:
+        items = products.list_products(session, source=source, search=search)
+    view.show_list(items, as_json=as_json)
+
+
+@app.command("show")
+def show(ctx: typer.Context, product_id: IdArg, as_json: JsonOption = False) -> None:
+    """Show a product: price, store, page, affiliate link and how many carts hold it."""
+    from ishop4u_cli.render import products as view
+    from ishop4u_cli.services import products
+
+    with state(ctx).session() as session:
+        product = products.get_product(session, product_id)
+        carts = products.cart_count(session, product_id)
+    view.show_one(product, carts=carts, as_json=as_json)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    product_id: IdArg,
+    name: NameOpt = None,
+    price: Annotated[str | None, typer.Option("--price", help="A new price ('' for no price).")] = None,
+    currency: CurrencyOpt = None,
+    image: Annotated[str | None, typer.Option("--image", help="A new image URL ('' for none).")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Another source by name ('' for none).")
+    ] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Another product page or affiliate link.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a product's name, price, currency, image, source or page."""
+    from ishop4u_cli.render import products as view
+    from ishop4u_cli.services import products
+
+    changes = products.parse_changes(
+        name=name, price=price, currency=currency, image=image, source=source, url=url
+    )
+    product, changed = state(ctx).transaction(
+        lambda s: products.edit_product(s, product_id, changes)
+    )
+    if changed:
+        render.message(f"Changed product {product.id} ({product.name}): {', '.join(changed)}")
+    else:
+        render.message(f"Product {product.id} already had those values; nothing changed.")
+    if as_json:
+        render.json_doc(view.product_json(product))
+
+
+@app.command("remove")
+def remove(ctx: typer.Context, product_id: IdArg, yes: YesOption = False) -> None:
+    """Remove a product; it leaves every cart that holds it (asks first)."""
+    from ishop4u_cli.services import products
+
+    st = state(ctx)
+    with st.session() as session:
+        product = products.get_product(session, product_id)
+        carts = products.cart_count(session, product_id)
+    confirm(f"Remove product {product.id} ({product.name}), leaving {_carts(carts)}?", yes=yes)
+    gone, carts = st.transaction(lambda s: products.remove_product(s, product_id))
+    render.message(f"Removed product {gone.id} ({gone.name}); it left {_carts(carts)}.")
+
+
+def _carts(n: int) -> str:
+    return "1 cart" if n == 1 else f"{n} carts"

@@ -2,6 +2,132 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from ishop4u_cli import render
+from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
+
 app = typer.Typer(help="Affiliate sources (stores) and your tracking ids.", no_args_is_help=True)
+
+SourceArg = Annotated[str, typer.Argument(help="The source's name or api name (any case).")]
+
+
+@app.command("list")
+def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List the sources with their tracking ids and product counts."""
+    from ishop4u_cli.render import sources as view
+    from ishop4u_cli.services import sources
+
+    with state(ctx).session() as session:
+        items = sources.list_sources(session)
+    view.show_list(items, as_json=as_json)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The source's name, e.g. 'My Shop'.")],
+    api_name: Annotated[
+        str | None, typer.Option("--api-name", help="A short lower-case name, e.g. myshop.")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="The shop's home page, e.g. https://shop.example.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a source (a store); its name and api name must be new."""
+    from ishop4u_cli.render import sources as view
+    from ishop4u_cli.services import sources
+
+    source = state(ctx).transaction(
+        lambda s: sources.add_source(s, name=name, api_name=api_name, base_url=base_url)
+    )
+    render.message(f"Added source {source.id}: {source.name}")
+    if as_json:
+        render.json_doc(view.source_json(source))
+
+
+@app.command("show")
+def show(ctx: typer.Context, source: SourceArg, as_json: JsonOption = False) -> None:
+    """Show a source, its tracking id and how many products it has."""
+    from ishop4u_cli.render import sources as view
+    from ishop4u_cli.services import sources
+
+    with state(ctx).session() as session:
+        item = sources.summary(session, sources.find_source(session, source))
+    view.show_one(item, as_json=as_json)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    source: SourceArg,
+    name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    api_name: Annotated[
+        str | None, typer.Option("--api-name", help="A new api name ('' clears it).")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="A new base URL ('' clears it).")
+    ] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", help="Your affiliate tracking id, e.g. mytag-20 ('' clears it)."),
+    ] = None,
+    link_template: Annotated[
+        str | None,
+        typer.Option("--link-template", help="A network link template for this store ('' clears it)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a source: its name, api name, base URL, tracking id (--tag) or link template."""
+    from ishop4u_cli.render import sources as view
+    from ishop4u_cli.services import sources
+
+    result = state(ctx).transaction(
+        lambda s: sources.edit_source(
+            s,
+            source,
+            name=name,
+            api_name=api_name,
+            base_url=base_url,
+            tracking_id=tag,
+            link_template=link_template,
+        )
+    )
+    src = result.source
+    if result.changed:
+        render.message(f"Changed source {src.id} ({src.name}): {', '.join(result.changed)}")
+    else:
+        render.message(f"Source {src.id} ({src.name}) already had those values; nothing changed.")
+    if result.relinked:
+        noun = "product" if result.relinked == 1 else "products"
+        render.message(f"Rebuilt the affiliate links of {result.relinked} {noun}.")
+    if as_json:
+        render.json_doc(view.source_json(src))
+
+
+@app.command("remove")
+def remove(ctx: typer.Context, source: SourceArg, yes: YesOption = False) -> None:
+    """Remove a source with its products and their cart items (asks first)."""
+    from ishop4u_cli.services import sources
+
+    st = state(ctx)
+    with st.session() as session:
+        found = sources.summary(session, sources.find_source(session, source))
+    src = found.source
+    confirm(
+        f"Remove source {src.name!r} (id {src.id}) with {_count(found.products, 'product')} "
+        f"and {_count(found.cart_items, 'cart item')}?",
+        yes=yes,
+    )
+    gone = st.transaction(lambda s: sources.remove_source(s, src.id))
+    render.message(
+        f"Removed source {src.id} ({src.name}) with {_count(gone.products, 'product')} "
+        f"and {_count(gone.cart_items, 'cart item')}."
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

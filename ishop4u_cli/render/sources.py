@@ -1,0 +1,67 @@
+"""Views for `ishop4u source`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ishop4u_cli import render
+
+if TYPE_CHECKING:
+    from ishop4u_cli.services.sources import Source, SourceSummary
+
+
+def source_json(source: Source) -> dict[str, Any]:
+    return {
+        "id": source.id,
+        "name": source.name,
+        "api_name": source.api_name,
+        "base_url": source.base_url,
+        "tracking_id": source.tracking_id,
+        "link_template": source.link_template,
+    }
+
+
+def summary_json(item: SourceSummary) -> dict[str, Any]:
+    return {**source_json(item.source), "products": item.products, "cart_items": item.cart_items}
+
+
+def show_list(items: list[SourceSummary], *, as_json: bool) -> None:
+    if as_json:
+        render.json_doc({"sources": [summary_json(item) for item in items]})
+        return
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("ID", justify="right", no_wrap=True)
+    table.add_column("Name", overflow="fold")
+    table.add_column("API name", no_wrap=True)
+    table.add_column("Base URL", overflow="fold")
+    table.add_column("Tag", overflow="fold")
+    table.add_column("Products", justify="right", no_wrap=True)
+    for item in items:
+        s = item.source
+        table.add_row(
+            str(s.id),
+            render.literal(s.name),
+            render.literal(s.api_name or "-"),
+            render.literal(s.base_url or "-"),
+            render.literal(s.tracking_id or "-"),
+            str(item.products),
+        )
+    render.show(table)
+
+
+def show_one(item: SourceSummary, *, as_json: bool) -> None:
+    if as_json:
+        render.json_doc(summary_json(item))
+        return
+    s = item.source
+    render.out(f"id:            {s.id}")
+    render.out(f"name:          {s.name}")
+    render.out(f"api name:      {s.api_name or '-'}")
+    render.out(f"base URL:      {s.base_url or '-'}")
+    render.out(f"tag:           {s.tracking_id or '-'}")
+    render.out(f"link template: {s.link_template or '-'}")
+    render.out(f"products:      {item.products}")
+    render.out(f"cart items:    {item.cart_items}")

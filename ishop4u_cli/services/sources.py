@@ -1,0 +1,292 @@
+"""Affiliate sources (stores): finding them by name, adding, editing, removing.
+
+A source is named by its name or its api_name, case-insensitively (or by its
+numeric id when no name matches). Queries go through the Core tables and come
+back as small dataclasses: no ORM objects are loaded needlessly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ishop4u_cli import stores
+from ishop4u_cli.errors import Conflict, NotFound, UsageError
+from ishop4u_cli.models import AffiliateSource, CartItem, Product
+
+S = AffiliateSource.__table__
+P = Product.__table__
+C = CartItem.__table__
+
+NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class Source:
+    id: int
+    name: str
+    api_name: str | None
+    base_url: str | None
+    tracking_id: str | None
+    link_template: str | None
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    source: Source
+    products: int
+    cart_items: int
+
+
+@dataclass(frozen=True)
+class EditResult:
+    source: Source
+    changed: list[str]
+    relinked: int  # products whose affiliate link was rebuilt from the new tag or template
+
+
+def _row_to_source(row: sa.Row) -> Source:
+    return Source(
+        id=row.id,
+        name=row.name,
+        api_name=row.api_name,
+        base_url=row.base_url,
+        tracking_id=row.tracking_id,
+        link_template=row.link_template,
+    )
+
+
+_COLUMNS = (S.c.id, S.c.name, S.c.api_name, S.c.base_url, S.c.tracking_id, S.c.link_template)
+
+
+def list_sources(session: Session) -> list[SourceSummary]:
+    """Every source with how many products and cart items it holds, by name."""
+    products = (
+        sa.select(P.c.affiliate_source_id.label("sid"), sa.func.count().label("n"))
+        .group_by(P.c.affiliate_source_id)
+        .subquery()
+    )
+    items = (
+        sa.select(P.c.affiliate_source_id.label("sid"), sa.func.count().label("n"))
+        .select_from(C.join(P, C.c.product_id == P.c.id))
+        .group_by(P.c.affiliate_source_id)
+        .subquery()
+    )
+    stmt = (
+        sa.select(*_COLUMNS, products.c.n.label("products"), items.c.n.label("items"))
+        .outerjoin(products, products.c.sid == S.c.id)
+        .outerjoin(items, items.c.sid == S.c.id)
+        .order_by(sa.func.lower(S.c.name), S.c.id)
+    )
+    return [
+        SourceSummary(_row_to_source(row), row.products or 0, row.items or 0)
+        for row in session.exec(stmt)
+    ]
+
+
+def find_source(session: Session, ident: str) -> Source:
+    """The source named IDENT (name or api_name, any case; else its id); NotFound naming it."""
+    key = ident.strip().lower()
+    if key:
+        rows = session.exec(
+            sa.select(*_COLUMNS, (sa.func.lower(S.c.name) == key).label("by_name"))
+            .where(sa.or_(sa.func.lower(S.c.name) == key, sa.func.lower(S.c.api_name) == key))
+            .order_by(sa.desc("by_name"), S.c.id)
+        ).first()
+        if rows is not None:
+            return _row_to_source(rows)
+        if key.isdigit():
+            row = session.exec(sa.select(*_COLUMNS).where(S.c.id == int(key))).first()
+            if row is not None:
+                return _row_to_source(row)
+    raise NotFound(f"no source named {ident!r} (see: ishop4u source list)")
+
+
+def get_source(session: Session, source_id: int) -> Source:
+    row = session.exec(sa.select(*_COLUMNS).where(S.c.id == source_id)).first()
+    if row is None:
+        raise NotFound(f"no source with id {source_id}")
+    return _row_to_source(row)
+
+
+def source_for_store(session: Session, api_name: str) -> Source | None:
+    """The source whose api_name is the store's (amazon, ebay, ...), or None."""
+    if not api_name or api_name == "generic":
+        return None
+    row = session.exec(
+        sa.select(*_COLUMNS).where(sa.func.lower(S.c.api_name) == api_name.lower()).order_by(S.c.id)
+    ).first()
+    return _row_to_source(row) if row is not None else None
+
+
+def summary(session: Session, source: Source) -> SourceSummary:
+    """SOURCE with the number of its products and of cart items holding them."""
+    products = session.exec(
+        sa.select(sa.func.count()).select_from(P).where(P.c.affiliate_source_id == source.id)
+    ).scalar_one()
+    items = session.exec(
+        sa.select(sa.func.count())
+        .select_from(C.join(P, C.c.product_id == P.c.id))
+        .where(P.c.affiliate_source_id == source.id)
+    ).scalar_one()
+    return SourceSummary(source, products, items)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise UsageError("a source needs a name")
+    if len(cleaned) > NAME_MAX:
+        raise UsageError(f"a source name has at most {NAME_MAX} characters: {name!r}")
+    return cleaned
+
+
+def clean_api_name(api_name: str) -> str | None:
+    """Lower case, no spaces ('' clears it)."""
+    cleaned = api_name.strip().lower()
+    if not cleaned:
+        return None
+    if any(ch.isspace() for ch in cleaned) or len(cleaned) > NAME_MAX:
+        raise UsageError(f"an api name is one word of at most {NAME_MAX} characters: {api_name!r}")
+    return cleaned
+
+
+def clean_base_url(base_url: str) -> str | None:
+    """An http(s) URL ('' clears it)."""
+    if not base_url.strip():
+        return None
+    try:
+        return stores.check_url(base_url)
+    except UsageError:
+        raise UsageError(f"not a base URL (http or https with a host): {base_url!r}") from None
+
+
+def clean_tracking_id(tag: str) -> str | None:
+    cleaned = tag.strip()
+    if not cleaned:
+        return None
+    if any(ch.isspace() for ch in cleaned) or len(cleaned) > NAME_MAX:
+        raise UsageError(f"a tracking id is one word of at most {NAME_MAX} characters: {tag!r}")
+    return cleaned
+
+
+def _check_unique(session: Session, *, names: list[str], except_id: int | None) -> None:
+    """Conflict when any of NAMES is already some other source's name or api_name."""
+    keys = sorted({n.lower() for n in names if n})
+    if not keys:
+        return
+    stmt = sa.select(S.c.id, S.c.name).where(
+        sa.or_(sa.func.lower(S.c.name).in_(keys), sa.func.lower(S.c.api_name).in_(keys))
+    )
+    if except_id is not None:
+        stmt = stmt.where(S.c.id != except_id)
+    row = session.exec(stmt).first()
+    if row is not None:
+        taken = ", ".join(repr(n) for n in names if n)
+        raise Conflict(f"a source already uses {taken}: {row.name!r} (id {row.id})")
+
+
+# ---------------------------------------------------------------- changes
+
+
+def add_source(
+    session: Session, *, name: str, api_name: str | None = None, base_url: str | None = None
+) -> Source:
+    """A new source; Conflict when its name or api_name is taken (any case)."""
+    name = clean_name(name)
+    api = clean_api_name(api_name) if api_name is not None else None
+    url = clean_base_url(base_url) if base_url is not None else None
+    _check_unique(session, names=[name, api or ""], except_id=None)
+    new_id = session.exec(
+        sa.insert(S).values(name=name, api_name=api, base_url=url).returning(S.c.id)
+    ).scalar_one()
+    return get_source(session, new_id)
+
+
+def edit_source(
+    session: Session,
+    ident: str,
+    *,
+    name: str | None = None,
+    api_name: str | None = None,
+    base_url: str | None = None,
+    tracking_id: str | None = None,
+    link_template: str | None = None,
+) -> EditResult:
+    """Change what is given ('' clears the optional fields).
+
+    When the tracking id or link template changes, the products of this source
+    whose affiliate link we built from the old ones get a link built from the
+    new ones; links the user gave (carrying their own affiliate id) stay.
+    """
+    old = find_source(session, ident)
+    values: dict[str, str | None] = {}
+    if name is not None:
+        values["name"] = clean_name(name)
+    if api_name is not None:
+        values["api_name"] = clean_api_name(api_name)
+    if base_url is not None:
+        values["base_url"] = clean_base_url(base_url)
+    if tracking_id is not None:
+        values["tracking_id"] = clean_tracking_id(tracking_id)
+    if link_template is not None:
+        values["link_template"] = link_template.strip() or None
+    if not values:
+        raise UsageError(
+            "nothing to change: give --name, --api-name, --base-url, --tag or --link-template"
+        )
+    changed = [key for key, value in values.items() if getattr(old, key) != value]
+    _check_unique(
+        session,
+        names=[values.get("name") or "", values.get("api_name") or ""],
+        except_id=old.id,
+    )
+    if changed:
+        session.exec(sa.update(S).where(S.c.id == old.id).values(**values))
+    new = get_source(session, old.id)
+    relinked = 0
+    if (old.tracking_id, old.link_template) != (new.tracking_id, new.link_template):
+        relinked = _relink(session, old, new)
+    return EditResult(new, changed, relinked)
+
+
+def _relink(session: Session, old: Source, new: Source) -> int:
+    """Rebuild the links we built for OLD's products with NEW's tag and template."""
+    rows = session.exec(
+        sa.select(P.c.id, P.c.canonical_url, P.c.affiliate_link).where(
+            P.c.affiliate_source_id == old.id, P.c.canonical_url.is_not(None)
+        )
+    ).all()
+    updates = []
+    for row in rows:
+        try:
+            ours = stores.affiliate_link(
+                row.canonical_url, tracking_id=old.tracking_id, link_template=old.link_template
+            )
+            if row.affiliate_link != ours:
+                continue  # the user's own link: kept as given
+            link = stores.affiliate_link(
+                row.canonical_url, tracking_id=new.tracking_id, link_template=new.link_template
+            )
+        except UsageError:
+            continue  # a stored URL we cannot read: leave it alone
+        if link != row.affiliate_link:
+            updates.append({"pid": row.id, "link": link})
+    if updates:
+        session.exec(
+            sa.update(P).where(P.c.id == sa.bindparam("pid")).values(affiliate_link=sa.bindparam("link")),
+            params=updates,
+        )
+    return len(updates)
+
+
+def remove_source(session: Session, source_id: int) -> SourceSummary:
+    """Delete the source; its products and their cart items go with it (ON DELETE CASCADE)."""
+    found = summary(session, get_source(session, source_id))
+    session.exec(sa.delete(S).where(S.c.id == source_id))
+    return found
