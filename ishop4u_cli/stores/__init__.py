@@ -5,15 +5,34 @@ The rest of the program uses only the functions here.
 
 from __future__ import annotations
 
-from ishop4u_cli.stores.base import Store, check_url
-from ishop4u_cli.stores.registry import store_for_url
+from ishop4u_cli.stores.base import CartLine, CartLink, Store, check_url
+from ishop4u_cli.stores.registry import store_for_url, store_named
+from ishop4u_cli.stores.urls import check_link_template, made_from_template
 
-__all__ = ["Store", "check_url", "store_for_url", "normalize_url", "affiliate_link"]
+__all__ = [
+    "CartLine",
+    "CartLink",
+    "Store",
+    "affiliate_link",
+    "check_link_template",
+    "check_url",
+    "normalize_url",
+    "product_id",
+    "store_for_url",
+    "store_named",
+]
 
 
 def normalize_url(url: str) -> str:
     """The product page's URL with everything that does not identify the product removed."""
-    return store_for_url(url).normalize(check_url(url))
+    url = check_url(url)
+    return store_for_url(url).normalize(url)
+
+
+def product_id(url: str) -> str | None:
+    """The store's id for the product at URL (an ASIN, an item id), or None."""
+    url = check_url(url)
+    return store_for_url(url).product_id(url)
 
 
 def affiliate_link(url: str, *, tracking_id: str | None, link_template: str | None = None) -> str:
@@ -21,6 +40,6 @@ def affiliate_link(url: str, *, tracking_id: str | None, link_template: str | No
     from the source's tracking id (or the clean URL when there is none)."""
     url = check_url(url)
     store = store_for_url(url)
-    if store.has_affiliate_id(url):
+    if store.has_affiliate_id(url) or made_from_template(url, link_template, tracking_id):
         return url
     return store.affiliate_link(store.normalize(url), tracking_id=tracking_id, link_template=link_template)

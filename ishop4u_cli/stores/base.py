@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
 
 from ishop4u_cli.errors import UsageError
+from ishop4u_cli.stores import networks, urls
 
 
 def check_url(url: str) -> str:
     """URL stripped, if it is http(s) with a host; a UsageError naming it otherwise."""
+    from urllib.parse import urlsplit
+
     url = url.strip()
     try:
         parts = urlsplit(url)
@@ -30,8 +32,21 @@ class CartLine:
     quantity: int
 
 
+@dataclass(frozen=True)
+class CartLink:
+    """One link that fills a store's cart, and the lines it holds (the others need their own links)."""
+
+    url: str
+    lines: list[CartLine] = field(default_factory=list)
+
+
 class Store:
-    """A store ishop4u understands. Subclasses override what their store does differently."""
+    """A store ishop4u understands. Subclasses override what their store does differently.
+
+    `product_id` and `normalize` first look through known affiliate-network
+    redirects (goto.walmart.com?u=..., awin1.com?ued=...) so that a user's own
+    network link and the plain product page are the same product.
+    """
 
     api_name: str = "generic"
     display_name: str = "Other shop"
@@ -41,22 +56,44 @@ class Store:
 
     def product_id(self, url: str) -> str | None:
         """The store's own id for the product (an ASIN, an item id), when the URL has one."""
-        return None
+        return self._product_id(networks.unwrap(url))
 
     def normalize(self, url: str) -> str:
         """Keep what identifies the product; drop tracking noise and the fragment."""
-        from w3lib.url import canonicalize_url
-
-        return canonicalize_url(url, keep_fragments=False)
+        return self._normalize(networks.unwrap(url))
 
     def has_affiliate_id(self, url: str) -> bool:
         """True when the user's link already carries someone's affiliate id."""
-        return False
+        return networks.is_affiliate_link(url)
 
     def affiliate_link(self, url: str, *, tracking_id: str | None, link_template: str | None) -> str:
-        """The affiliate link for a normalized URL (unchanged when there is no tracking id)."""
-        return url
+        """The affiliate link for a normalized URL (unchanged when there is no tracking id).
+
+        A link template set on the source wins over the store's own rule: an
+        owner who set one meant it.
+        """
+        tracking_id = (tracking_id or "").strip() or None
+        if link_template:
+            return urls.fill_template(link_template, url=url, tracking_id=tracking_id) or url
+        if tracking_id is None:
+            return url
+        return self._affiliate_link(url, tracking_id)
 
     def cart_link(self, lines: list[CartLine], *, tracking_id: str | None) -> list[str]:
         """Links that fill this store's own cart with LINES (empty when the store has none)."""
+        return [link.url for link in self.cart_links(lines, tracking_id=tracking_id)]
+
+    def cart_links(self, lines: list[CartLine], *, tracking_id: str | None) -> list[CartLink]:
+        """Like cart_link, saying which lines each link holds."""
         return []
+
+    # What subclasses override; the URL has been unwrapped from network redirects.
+
+    def _product_id(self, url: str) -> str | None:
+        return None
+
+    def _normalize(self, url: str) -> str:
+        return urls.clean_generic(url)
+
+    def _affiliate_link(self, url: str, tracking_id: str) -> str:
+        return url

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
+from ishop4u_cli.stores import networks, urls
+from ishop4u_cli.stores.aliexpress import AliExpress
+from ishop4u_cli.stores.amazon import Amazon
 from ishop4u_cli.stores.base import Store
+from ishop4u_cli.stores.ebay import Ebay
+from ishop4u_cli.stores.etsy import Etsy
+from ishop4u_cli.stores.generic import GenericStore
+from ishop4u_cli.stores.walmart import Walmart
 
-GENERIC = Store()
-STORES: list[Store] = []
+GENERIC: Store = GenericStore()
+STORES: list[Store] = [Amazon(), AliExpress(), Ebay(), Walmart(), Etsy()]
 
 
 def store_for_url(url: str) -> Store:
-    host = (urlsplit(url.strip()).hostname or "").lower()
-    for store in STORES:
-        if store.recognises(host):
-            return store
+    """The store URL belongs to; a network redirect belongs to the store it leads to."""
+    for _ in range(4):
+        host = urls.host_of(url)
+        for store in STORES:
+            if store.recognises(host):
+                return store
+        target = networks.target_of(url)
+        if target is None:
+            break
+        url = target
     return GENERIC
+
+
+def store_named(api_name: str) -> Store | None:
+    """The store whose api_name is API_NAME (as in affiliate_sources.api_name)."""
+    api_name = api_name.strip().lower()
+    return next((s for s in [*STORES, GENERIC] if s.api_name == api_name), None)

@@ -1,0 +1,48 @@
+"""Walmart (US and Canada): item ids; affiliate links through Impact, by link template."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from ishop4u_cli.stores import urls
+from ishop4u_cli.stores.base import Store
+
+DOMAINS = ("walmart.com", "walmart.ca")
+
+# walmart.com: /ip/<slug>/<digits> or /ip/<digits>.
+_US_ITEM = re.compile(r"^/ip/(?:[^/]+/)?(\d{4,15})(?:/|$)")
+# walmart.ca: /en/ip/<slug>/<id> (ids like 6000201234567 or PRD5QNF0AXQ4X2V).
+_CA_ITEM = re.compile(r"^(/(?:en/|fr/)?ip/(?:[^/]+/)?)([0-9A-Z]{6,20})(?:/|$)")
+
+
+class Walmart(Store):
+    api_name = "walmart"
+    display_name = "Walmart"
+
+    def recognises(self, host: str) -> bool:
+        return urls.match_domain(host, DOMAINS) is not None
+
+    def _product_id(self, url: str) -> str | None:
+        domain = urls.match_domain(urls.host_of(url), DOMAINS)
+        path = urlsplit(url).path
+        if domain == "walmart.com":
+            match = _US_ITEM.match(path)
+            return match.group(1) if match else None
+        if domain == "walmart.ca":
+            match = _CA_ITEM.match(path)
+            return match.group(2) if match else None
+        return None
+
+    def _normalize(self, url: str) -> str:
+        domain = urls.match_domain(urls.host_of(url), DOMAINS)
+        path = urlsplit(url).path
+        if domain == "walmart.com" and (match := _US_ITEM.match(path)):
+            return urls.build("www.walmart.com", f"/ip/{match.group(1)}")  # walmart.com serves /ip/<id>
+        if domain == "walmart.ca" and (match := _CA_ITEM.match(path)):
+            # walmart.ca's pages keep their language and slug: only what follows the id goes
+            return urls.build("www.walmart.ca", match.group(1) + match.group(2))
+        return urls.build(urls.host_of(url), path or "/")
+
+    # Walmart's affiliate program runs through Impact: the source's link template
+    # (https://goto.walmart.com/c/<ids>?u={url}) is filled by the base class.
