@@ -2,6 +2,176 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
 
+from ishop4u_cli import render
+from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
+
 app = typer.Typer(help="Your cart across every store.", no_args_is_help=True)
+
+QtyOpt = Annotated[
+    int | None,
+    typer.Option("--qty", "-q", min=1, max=9999, help="A whole number from 1 to 9999."),
+]
+SourceOpt = Annotated[
+    str | None, typer.Option("--source", help="Only this source (store), by name or api name.")
+]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    items: Annotated[
+        list[str],
+        typer.Argument(help="Product ids or product URLs; - reads them from stdin, one a line."),
+    ],
+    qty: Annotated[
+        int, typer.Option("--qty", "-q", min=1, max=9999, help="How many of each (1 to 9999).")
+    ] = 1,
+    notes: Annotated[str | None, typer.Option("--notes", help="A note kept with each item.")] = None,
+    no_fetch: Annotated[
+        bool, typer.Option("--no-fetch", help="Do not read product pages for missing names or prices.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Add products (ids or URLs) to your cart, all in one transaction; re-adding adds to the quantity."""
+    from ishop4u_cli.services import auth, cart
+
+    requests = cart.parse_items(items, read_stdin=sys.stdin.read)
+    cart.check_quantity(qty)
+    if notes is not None:
+        cart.clean_notes(notes)
+    st = state(ctx)
+    requests = _fill_from_pages(st, requests, fetch=not no_fetch)
+    added = st.transaction(
+        lambda s: cart.add_items(
+            s, user_id=auth.current_user(s).id, requests=requests, quantity=qty, notes=notes
+        )
+    )
+    for item in added:
+        p = item.product
+        if item.product_created:
+            store = f" ({p.source})" if p.source else ""
+            render.message(f"Added product {p.id}: {p.name}{store}")
+        render.message(f"Cart: {item.added} x product {p.id} ({p.name}); quantity now {item.quantity}.")
+    if as_json:
+        render.json_doc(
+            {
+                "added": [
+                    {
+                        "product_id": item.product.id,
+                        "name": item.product.name,
+                        "added": item.added,
+                        "quantity": item.quantity,
+                        "new_product": item.product_created,
+                    }
+                    for item in added
+                ]
+            }
+        )
+
+
+def _fill_from_pages(st, requests, *, fetch: bool):
+    """Read the pages of new products that lack a name or price: outside any transaction."""
+    from dataclasses import replace
+
+    from ishop4u_cli.services import auth, products
+
+    with st.session() as session:
+        auth.current_user(session)  # not signed in: say so before any network wait
+        if not fetch:
+            return requests
+        wanted = {
+            r.new.canonical_url: r.new
+            for r in requests
+            if r.new is not None and products.needs_page(r.new)
+        }
+        for canonical in list(wanted):
+            if products.find_by_url(session, canonical) is not None:
+                del wanted[canonical]
+    filled = {}
+    for canonical, new in wanted.items():
+        filled[canonical], problems = products.fill_from_page(new)
+        for problem in problems:
+            render.warning(f"{new.url}: {problem}")
+    return [
+        replace(r, new=filled[r.new.canonical_url])
+        if r.new is not None and r.new.canonical_url in filled
+        else r
+        for r in requests
+    ]
+
+
+@app.command("list")
+def list_(ctx: typer.Context, source: SourceOpt = None, as_json: JsonOption = False) -> None:
+    """Show your cart grouped by store, with subtotals and totals per currency."""
+    from ishop4u_cli.render import cart as view
+    from ishop4u_cli.services import auth, cart
+
+    with state(ctx).session() as session:
+        contents = cart.get_cart(session, user_id=auth.current_user(session).id, source=source)
+    view.show_cart(contents, as_json=as_json)
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    product_id: Annotated[int, typer.Argument(help="The product's id in your cart.")],
+    qty: QtyOpt = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="New notes ('' clears them).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set the quantity or the notes of a product in your cart."""
+    from ishop4u_cli.render import cart as view
+    from ishop4u_cli.services import auth, cart
+
+    line = state(ctx).transaction(
+        lambda s: cart.update_item(
+            s, user_id=auth.current_user(s).id, product_id=product_id, quantity=qty, notes=notes
+        )
+    )
+    render.message(
+        f"Cart: product {line.product_id} ({line.name}) now has quantity {line.quantity}"
+        + (f" and notes {line.notes!r}." if line.notes else " and no notes.")
+    )
+    if as_json:
+        render.json_doc(view.line_json(line))
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    product_ids: Annotated[list[int], typer.Argument(help="Ids of products in your cart.")],
+) -> None:
+    """Remove products from your cart (all or none: every id must be in it)."""
+    from ishop4u_cli.services import auth, cart
+
+    gone = state(ctx).transaction(
+        lambda s: cart.remove_items(s, user_id=auth.current_user(s).id, product_ids=product_ids)
+    )
+    for line in gone:
+        render.message(f"Removed product {line.product_id} ({line.name}) from your cart.")
+
+
+@app.command("clear")
+def clear(ctx: typer.Context, source: SourceOpt = None, yes: YesOption = False) -> None:
+    """Empty your cart, or one store's part of it (asks first)."""
+    from ishop4u_cli.services import auth, cart
+
+    st = state(ctx)
+    with st.session() as session:
+        count = cart.count_items(session, user_id=auth.current_user(session).id, source=source)
+    where = f" from {source}" if source else ""
+    if count == 0:
+        render.message(f"Nothing to remove: your cart has no items{where}.")
+        return
+    noun = "item" if count == 1 else "items"
+    confirm(f"Remove {count} {noun}{where} from your cart?", yes=yes)
+    removed = st.transaction(
+        lambda s: cart.clear_cart(s, user_id=auth.current_user(s).id, source=source)
+    )
+    noun = "item" if removed == 1 else "items"
+    render.message(f"Removed {removed} {noun}{where} from your cart.")

@@ -1,0 +1,96 @@
+"""Views for `ishop4u cart`: the table grouped by store, and the JSON document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ishop4u_cli import money, render
+
+if TYPE_CHECKING:
+    from ishop4u_cli.services.cart import Cart, CartLine
+
+
+def line_json(line: CartLine) -> dict[str, Any]:
+    return {
+        "product_id": line.product_id,
+        "name": line.name,
+        "source": line.source,
+        "price": money.format_price(line.price),
+        "currency": line.currency,
+        "quantity": line.quantity,
+        "line_total": money.format_price(line.line_total),
+        "affiliate_link": line.affiliate_link,
+        "notes": line.notes,
+        "added_at": line.added_at,
+    }
+
+
+def totals_json(totals: dict[str, Decimal]) -> list[dict[str, str]]:
+    return [{"currency": code, "amount": money.format_price(amount) or "0.00"} for code, amount in totals.items()]
+
+
+def cart_json(cart: Cart) -> dict[str, Any]:
+    return {
+        "items": [line_json(line) for line in cart.lines],
+        "totals": totals_json(cart.totals),
+        "unpriced_items": cart.unpriced,
+    }
+
+
+def _date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _amounts(amounts: dict[str, Decimal]) -> str:
+    return "\n".join(money.format_amount(amount, code) for code, amount in amounts.items())
+
+
+def unpriced_note(n: int) -> str:
+    if n == 1:
+        return "1 item without a price is not in the totals."
+    return f"{n} items without a price are not in the totals."
+
+
+def show_cart(cart: Cart, *, as_json: bool) -> None:
+    if as_json:
+        render.json_doc(cart_json(cart))
+        return
+    if not cart.groups:
+        render.message("Your cart is empty (add to it: ishop4u cart add URL).")
+        return
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    table.add_column("ID", justify="right", no_wrap=True)
+    table.add_column("Name", overflow="fold", ratio=3, min_width=12)
+    table.add_column("Store", overflow="fold", ratio=1)
+    table.add_column("Unit price", justify="right", no_wrap=True)
+    table.add_column("Qty", justify="right", no_wrap=True)
+    table.add_column("Line total", justify="right", no_wrap=True)
+    table.add_column("Notes", overflow="fold", ratio=2)
+    table.add_column("Added", no_wrap=True)
+    for group in cart.groups:
+        store = render.literal(group.source or "no store")
+        for line in group.lines:
+            table.add_row(
+                str(line.product_id),
+                render.literal(line.name),
+                store,
+                "no price" if line.price is None else money.format_amount(line.price, line.currency),
+                str(line.quantity),
+                "no price" if line.line_total is None else money.format_amount(line.line_total, line.currency),
+                render.literal(line.notes or ""),
+                _date(line.added_at),
+            )
+        subtotal = _amounts(group.subtotals) or "-"
+        unpriced = f"+ {group.unpriced} without a price" if group.unpriced else ""
+        table.add_row(
+            "", f"Subtotal {store}", "", "", "", subtotal, unpriced, "", style="bold", end_section=True
+        )
+    table.add_row("", "Total", "", "", "", _amounts(cart.totals) or "-", "", "", style="bold")
+    render.show(table)
+    if cart.unpriced:
+        render.out(unpriced_note(cart.unpriced))

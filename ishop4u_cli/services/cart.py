@@ -1,0 +1,336 @@
+"""The cart: one per user, across every store.
+
+Adding is an atomic upsert on the seed's UNIQUE(user_id, product_id):
+INSERT ... ON CONFLICT DO UPDATE SET quantity = cart_items.quantity +
+excluded.quantity RETURNING quantity. Concurrent adders never lose a unit,
+and a total above the limit raises, so the whole transaction rolls back.
+Money is summed here in Decimal, never with SUM() in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ishop4u_cli import money
+from ishop4u_cli.errors import NotFound, UsageError
+from ishop4u_cli.models import AffiliateSource, CartItem, Product
+from ishop4u_cli.services import products as products_service
+from ishop4u_cli.services import sources as sources_service
+from ishop4u_cli.services.products import NewProduct, ProductView
+
+C = CartItem.__table__
+P = Product.__table__
+S = AffiliateSource.__table__
+
+QTY_MIN = 1
+QTY_MAX = 9999
+NOTES_MAX = 1000
+
+
+def check_quantity(quantity: int) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not QTY_MIN <= quantity <= QTY_MAX:
+        raise UsageError(f"a quantity is a whole number from {QTY_MIN} to {QTY_MAX}, not {quantity!r}")
+    return quantity
+
+
+def clean_notes(notes: str) -> str | None:
+    """Notes as given ('' clears them); at most NOTES_MAX characters."""
+    if len(notes) > NOTES_MAX:
+        raise UsageError(f"notes have at most {NOTES_MAX} characters, not {len(notes)}")
+    return notes if notes.strip() else None
+
+
+# ---------------------------------------------------------------- what to add
+
+
+@dataclass(frozen=True)
+class ItemRequest:
+    """One ITEM of `cart add`: a product id, or a product page to store on the way."""
+
+    label: str  # how errors name it: "item '12'", "line 3 of stdin ('12')"
+    product_id: int | None = None
+    new: NewProduct | None = None
+
+
+def parse_item(text: str, *, label: str) -> ItemRequest:
+    """A product id ('12') or a URL; UsageError prefixed with LABEL otherwise."""
+    raw = text.strip()
+    if raw.isdigit():
+        return ItemRequest(label=label, product_id=int(raw))
+    if "://" not in raw:
+        raise UsageError(f"{label}: not a product id or an http(s) URL: {raw!r}")
+    try:
+        new = products_service.parse_new_product(raw)
+    except UsageError as exc:
+        raise UsageError(f"{label}: {exc}") from None
+    return ItemRequest(label=label, new=new)
+
+
+def parse_items(
+    items: list[str], *, read_stdin: Callable[[], str]
+) -> list[ItemRequest]:
+    """The ITEMs of `cart add`; '-' reads more from stdin, one a line, skipping blank lines."""
+    requests: list[ItemRequest] = []
+    for arg in items:
+        if arg.strip() == "-":
+            lines = read_stdin().splitlines()
+            found = 0
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                found += 1
+                label = f"line {number} of stdin ({line.strip()!r})"
+                requests.append(parse_item(line, label=label))
+            if not found:
+                raise UsageError("no items on stdin: give one product id or URL a line")
+        else:
+            requests.append(parse_item(arg, label=f"item {arg.strip()!r}"))
+    if not requests:
+        raise UsageError("give at least one product id or URL (or - to read them from stdin)")
+    return requests
+
+
+# ---------------------------------------------------------------- adding
+
+
+@dataclass(frozen=True)
+class Added:
+    label: str
+    product: ProductView
+    quantity: int  # the quantity in the cart now
+    added: int  # what this command added
+    product_created: bool
+
+
+def add_items(
+    session: Session,
+    *,
+    user_id: int,
+    requests: Iterable[ItemRequest],
+    quantity: int = 1,
+    notes: str | None = None,
+) -> list[Added]:
+    """Add every request in this one transaction; the first bad one raises and nothing stays."""
+    check_quantity(quantity)
+    note = clean_notes(notes) if notes is not None else None
+    done: list[Added] = []
+    for request in requests:
+        created = False
+        try:
+            if request.new is not None:
+                result = products_service.add_product(session, request.new)
+                product, created = result.product, result.created
+            else:
+                assert request.product_id is not None
+                product = products_service.get_product(session, request.product_id)
+        except (UsageError, NotFound) as exc:
+            raise type(exc)(f"{request.label}: {exc}") from None
+        total = _upsert(session, user_id=user_id, product_id=product.id, quantity=quantity,
+                        notes=note, set_notes=notes is not None)
+        if total > QTY_MAX:
+            raise UsageError(
+                f"{request.label}: product {product.id} would have quantity {total} in your cart; "
+                f"the most is {QTY_MAX} (nothing was added)"
+            )
+        done.append(Added(request.label, product, total, quantity, created))
+    return done
+
+
+def _upsert(
+    session: Session, *, user_id: int, product_id: int, quantity: int, notes: str | None, set_notes: bool
+) -> int:
+    insert = products_service.upsert_insert(session, C).values(
+        user_id=user_id, product_id=product_id, quantity=quantity, notes=notes
+    )
+    changes = {"quantity": sa.func.coalesce(C.c.quantity, 1) + insert.excluded.quantity}
+    if set_notes:
+        changes["notes"] = insert.excluded.notes
+    stmt = insert.on_conflict_do_update(
+        index_elements=[C.c.user_id, C.c.product_id], set_=changes
+    ).returning(C.c.quantity)
+    return session.exec(stmt).scalar_one()
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product_id: int
+    name: str
+    source: str | None  # the source's name
+    source_id: int | None
+    source_api_name: str | None
+    price: Decimal | None
+    currency: str
+    quantity: int
+    line_total: Decimal | None  # None when the product has no price
+    affiliate_link: str
+    url: str | None  # the normalized product page
+    notes: str | None
+    added_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoreGroup:
+    source: str | None
+    source_id: int | None
+    lines: list[CartLine]
+    subtotals: dict[str, Decimal]  # per currency
+    unpriced: int  # lines without a price, not in the subtotals
+
+
+@dataclass(frozen=True)
+class Cart:
+    groups: list[StoreGroup]
+    totals: dict[str, Decimal]  # per currency, sorted by code
+    unpriced: int
+
+    @property
+    def lines(self) -> list[CartLine]:
+        return [line for group in self.groups for line in group.lines]
+
+
+def _lines_select(user_id: int) -> sa.Select:
+    return (
+        sa.select(
+            C.c.product_id,
+            P.c.name,
+            S.c.name.label("source"),
+            P.c.affiliate_source_id.label("source_id"),
+            S.c.api_name.label("source_api_name"),
+            P.c.price,
+            P.c.currency,
+            C.c.quantity,
+            P.c.affiliate_link,
+            P.c.canonical_url,
+            C.c.notes,
+            C.c.added_at,
+            C.c.id,
+        )
+        .select_from(C.join(P, P.c.id == C.c.product_id).outerjoin(S, S.c.id == P.c.affiliate_source_id))
+        .where(C.c.user_id == user_id)
+    )
+
+
+def _row_to_line(row: sa.Row) -> CartLine:
+    price = money.from_db(row.price)
+    quantity = row.quantity if row.quantity is not None else 1
+    return CartLine(
+        product_id=row.product_id,
+        name=row.name,
+        source=row.source,
+        source_id=row.source_id,
+        source_api_name=row.source_api_name,
+        price=price,
+        currency=row.currency,
+        quantity=quantity,
+        line_total=None if price is None else (price * quantity).quantize(money.CENT),
+        affiliate_link=row.affiliate_link,
+        url=row.canonical_url,
+        notes=row.notes,
+        added_at=row.added_at,
+    )
+
+
+def get_cart(session: Session, *, user_id: int, source: str | None = None) -> Cart:
+    """The user's cart grouped by store (by name; items with no store last)."""
+    stmt = _lines_select(user_id)
+    if source is not None:
+        found = sources_service.find_source(session, source)
+        stmt = stmt.where(P.c.affiliate_source_id == found.id)
+    rows = session.exec(stmt.order_by(C.c.added_at, C.c.id)).all()
+    by_store: dict[int | None, list[CartLine]] = {}
+    for row in rows:
+        line = _row_to_line(row)
+        by_store.setdefault(line.source_id, []).append(line)
+    groups = [_group(lines) for lines in by_store.values()]
+    groups.sort(key=lambda g: (g.source is None, (g.source or "").lower(), g.source_id or 0))
+    priced = [(line.currency, line.line_total) for g in groups for line in g.lines if line.line_total is not None]
+    return Cart(
+        groups=groups,
+        totals=money.totals(priced),
+        unpriced=sum(g.unpriced for g in groups),
+    )
+
+
+def _group(lines: list[CartLine]) -> StoreGroup:
+    priced = [(line.currency, line.line_total) for line in lines if line.line_total is not None]
+    return StoreGroup(
+        source=lines[0].source,
+        source_id=lines[0].source_id,
+        lines=lines,
+        subtotals=money.totals(priced),
+        unpriced=sum(1 for line in lines if line.line_total is None),
+    )
+
+
+def get_line(session: Session, *, user_id: int, product_id: int) -> CartLine:
+    row = session.exec(_lines_select(user_id).where(C.c.product_id == product_id)).first()
+    if row is None:
+        raise NotFound(f"product {product_id} is not in your cart (see: ishop4u cart list)")
+    return _row_to_line(row)
+
+
+def count_items(session: Session, *, user_id: int, source: str | None = None) -> int:
+    stmt = sa.select(sa.func.count()).select_from(C).where(C.c.user_id == user_id)
+    if source is not None:
+        found = sources_service.find_source(session, source)
+        stmt = stmt.where(C.c.product_id.in_(sa.select(P.c.id).where(P.c.affiliate_source_id == found.id)))
+    return session.exec(stmt).scalar_one()
+
+
+# ---------------------------------------------------------------- changing
+
+
+def update_item(
+    session: Session,
+    *,
+    user_id: int,
+    product_id: int,
+    quantity: int | None = None,
+    notes: str | None = None,
+) -> CartLine:
+    """Set the quantity and/or the notes ('' clears them) of a product in the cart."""
+    if quantity is None and notes is None:
+        raise UsageError("nothing to change: give --qty or --notes")
+    values: dict[str, object] = {}
+    if quantity is not None:
+        values["quantity"] = check_quantity(quantity)
+    if notes is not None:
+        values["notes"] = clean_notes(notes)
+    get_line(session, user_id=user_id, product_id=product_id)  # NotFound when it is not there
+    session.exec(
+        sa.update(C).where(C.c.user_id == user_id, C.c.product_id == product_id).values(**values)
+    )
+    return get_line(session, user_id=user_id, product_id=product_id)
+
+
+def remove_items(session: Session, *, user_id: int, product_ids: list[int]) -> list[CartLine]:
+    """Remove these products from the cart; NotFound (and nothing removed) if any is not in it."""
+    wanted = list(dict.fromkeys(product_ids))
+    rows = session.exec(_lines_select(user_id).where(C.c.product_id.in_(wanted))).all()
+    found = {row.product_id: _row_to_line(row) for row in rows}
+    missing = [pid for pid in wanted if pid not in found]
+    if missing:
+        listed = ", ".join(str(pid) for pid in missing)
+        noun = "product" if len(missing) == 1 else "products"
+        raise NotFound(f"not in your cart: {noun} {listed} (nothing was removed)")
+    session.exec(sa.delete(C).where(C.c.user_id == user_id, C.c.product_id.in_(wanted)))
+    return [found[pid] for pid in wanted]
+
+
+def clear_cart(session: Session, *, user_id: int, source: str | None = None) -> int:
+    """Empty the cart (or one store's part of it); how many items were removed."""
+    stmt = sa.delete(C).where(C.c.user_id == user_id)
+    if source is not None:
+        found = sources_service.find_source(session, source)
+        stmt = stmt.where(C.c.product_id.in_(sa.select(P.c.id).where(P.c.affiliate_source_id == found.id)))
+    return session.exec(stmt).rowcount
+
