@@ -164,6 +164,21 @@ def engine(db_url: str):
     eng.dispose()
 
 
+@pytest.fixture
+def db_rows(engine):
+    """A function returning every row of the data tables, to show a failed command wrote nothing."""
+    import sqlalchemy as sa
+
+    def rows() -> dict[str, list[tuple]]:
+        with engine.connect() as conn:
+            return {
+                table: [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id"))]
+                for table in ("users", "affiliate_sources", "products", "cart_items")
+            }
+
+    return rows
+
+
 # ---------------------------------------------------------------- the CLI
 
 
