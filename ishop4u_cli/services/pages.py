@@ -1,12 +1,29 @@
 """Reading product pages: name, price, currency and image from a page's structured data.
 
-(Interface stub: the store-links work fills this in.)
+`fetch_page_info` fetches (this module) and reads the markup (page_data.py).
+It never raises for a bad page or a network error: what went wrong is listed in
+`problems`, so that adding a product always succeeds with what is known.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urljoin, urlsplit
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 5
+# Stores serve bot walls to clients that do not look like a browser.
+HEADERS = {
+    "User-Agent": (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Safari/537.36"
+    ),
+    "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en-US,en;q=0.8",
+}
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 @dataclass
@@ -20,6 +37,124 @@ class PageInfo:
     problems: list[str] = field(default_factory=list)
 
 
+class PageFailed(Exception):
+    """The page could not be read; the message says why, for a warning."""
+
+
+@dataclass
+class Fetched:
+    url: str  # after redirects
+    status: int
+    reason: str
+    content_type: str
+    text: str
+    truncated: bool
+
+
 def fetch_page_info(url: str, *, timeout: float = 10.0) -> PageInfo:
     """Fetch URL and read what it says about the product. Never raises for a bad page."""
-    return PageInfo(problems=["page reading is not implemented yet"])
+    from ishop4u_cli.services import page_data
+
+    try:
+        page = fetch(url, timeout=timeout)
+        if page.status >= 400:
+            robot = page_data.robot_check(None, page.text, page.url)
+            problem = page_data.CAPTCHA_PROBLEM if robot else f"HTTP {page.status} {page.reason}".strip()
+            return PageInfo(problems=[problem])
+        if page.content_type and not page.content_type.startswith(_HTML_TYPES):
+            return PageInfo(problems=[f"not a web page ({page.content_type})"])
+        info = page_data.read_page(page.text, page.url)
+    except PageFailed as exc:
+        return PageInfo(problems=[str(exc)])
+    except Exception as exc:  # noqa: BLE001 - a page must never cost the user the add
+        return PageInfo(problems=[f"could not read the page ({type(exc).__name__}: {exc})"])
+    if page.truncated:
+        info.problems.insert(0, f"the page is larger than {MAX_BYTES // (1024 * 1024)} MB: only its start was read")
+    return info
+
+
+def fetch(url: str, *, timeout: float = 10.0) -> Fetched:
+    """GET URL as a browser would, following at most MAX_REDIRECTS http(s) redirects and
+    reading at most MAX_BYTES; PageFailed says what went wrong."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    try:
+        with httpx.Client(
+            headers=HEADERS,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            event_hooks={"response": [_refuse_bad_redirect]},
+        ) as client:
+            for hop in range(MAX_REDIRECTS + 1):
+                _check_scheme(url, redirected=hop > 0)
+                with client.stream("GET", url) as response:
+                    location = response.headers.get("location")
+                    if response.is_redirect and location:
+                        url = urljoin(str(response.url), location.strip())
+                        continue
+                    body, truncated = _read_limited(response, deadline, timeout)
+                    return Fetched(
+                        url=str(response.url),
+                        status=response.status_code,
+                        reason=response.reason_phrase,
+                        content_type=(response.headers.get("content-type") or "").split(";")[0].strip().lower(),
+                        text=_decode(body, response.charset_encoding),
+                        truncated=truncated,
+                    )
+    except httpx.TimeoutException:
+        raise PageFailed(f"the page did not answer within {timeout:g} s") from None
+    except httpx.HTTPError as exc:
+        raise PageFailed(f"could not fetch the page ({_describe(exc)})") from None
+    raise PageFailed(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _refuse_bad_redirect(response) -> None:
+    """Check a Location before httpx parses it (it raises on some, such as javascript:)."""
+    location = response.headers.get("location")
+    if response.is_redirect and location:
+        _check_scheme(urljoin(str(response.url), location.strip()), redirected=True)
+
+
+def _check_scheme(url: str, *, redirected: bool) -> None:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        where = "redirected to" if redirected else "cannot fetch"
+        raise PageFailed(f"{where} {url!r}: not an http or https address")
+
+
+def _read_limited(response, deadline: float, timeout: float) -> tuple[bytes, bool]:
+    """At most MAX_BYTES of the body, within the overall time limit (a slow trickle counts)."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BYTES:
+            return b"".join(chunks)[:MAX_BYTES], True
+        if time.monotonic() > deadline:
+            raise PageFailed(f"the page did not arrive within {timeout:g} s")
+    return b"".join(chunks), False
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    for encoding in (charset, _meta_charset(body), "utf-8"):
+        if not encoding:
+            continue
+        try:
+            return body.decode(encoding, errors="replace")
+        except LookupError:  # an unknown charset name
+            continue
+    return body.decode("utf-8", errors="replace")
+
+
+def _meta_charset(body: bytes) -> str | None:
+    import re
+
+    match = re.search(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", body[:4096], re.IGNORECASE)
+    return match.group(1).decode("ascii") if match else None
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

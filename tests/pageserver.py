@@ -1,0 +1,118 @@
+"""A local HTTP server for page-reading tests: store-like fixtures from tests/pages/ and
+misbehaving routes (errors, captcha, slow, oversize, redirects). Nothing reaches the internet.
+
+Import the fixture into a test module: `from pageserver import page_server  # noqa: F401`
+(tests/ is on sys.path, as for migration_helpers).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+PAGES = Path(__file__).parent / "pages"
+BIG_BODY_BYTES = 6 * 1024 * 1024
+SLOW_SECONDS = 3.0
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    stop: threading.Event  # set by the server when the tests end
+
+    def log_message(self, format: str, *args: object) -> None:  # keep test output clean
+        pass
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        path, query = parts.path, parse_qs(parts.query)
+        try:
+            self.route(path, query)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading (oversize, timeout): expected
+
+    def route(self, path: str, query: dict[str, list[str]]) -> None:
+        if path.startswith("/pages/"):
+            file = PAGES / path.removeprefix("/pages/")
+            if not file.is_file():
+                return self.send(404, b"<html><title>Not found</title><body>Not found</body></html>")
+            charset = "" if file.name == "latin1.html" else "; charset=utf-8"
+            return self.send(200, file.read_bytes(), content_type=f"text/html{charset}")
+        if path == "/status/404":
+            return self.send(404, b"<html><head><title>Page Not Found</title></head><body>Gone</body></html>")
+        if path == "/status/500":
+            return self.send(500, b"<html><body>Internal error</body></html>")
+        if path == "/captcha-503":
+            return self.send(503, (PAGES / "captcha_amazon.html").read_bytes())
+        if path == "/slow":
+            self.stop.wait(SLOW_SECONDS)
+            return self.send(200, (PAGES / "jsonld_product.html").read_bytes())
+        if path == "/big":
+            return self.send_big()
+        if path == "/image.png":
+            return self.send(200, b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png")
+        if path.startswith("/redirect/"):
+            # /redirect/<n>/<rest>: n more hops, then /<rest>
+            _, _, hops, rest = path.split("/", 3)
+            n = int(hops)
+            target = f"/redirect/{n - 1}/{rest}" if n > 1 else f"/{rest}"
+            return self.send(302, b"", location=target)
+        if path == "/redirect-to":
+            return self.send(302, b"", location=query["to"][0])
+        return self.send(404, b"no such route")
+
+    def send(self, status: int, body: bytes, *, content_type: str = "text/html; charset=utf-8",
+             location: str | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if location is not None:
+            self.send_header("Location", location)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_big(self) -> None:
+        head = (PAGES / "jsonld_product.html").read_bytes().split(b"<body>")[0] + b"<body>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(BIG_BODY_BYTES))
+        self.end_headers()
+        self.wfile.write(head)
+        chunk = b"<p>" + b"x" * 65_529 + b"</p>\n"
+        sent = len(head)
+        while sent < BIG_BODY_BYTES and not self.stop.is_set():
+            piece = chunk[: BIG_BODY_BYTES - sent]
+            self.wfile.write(piece)
+            sent += len(piece)
+
+
+@dataclass
+class PageServer:
+    base: str
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@pytest.fixture(scope="session")
+def page_server() -> Iterator[PageServer]:
+    """The local page server, for the whole test session."""
+    stop = threading.Event()
+    handler = type("BoundHandler", (Handler,), {"stop": stop})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="page-server", daemon=True)
+    thread.start()
+    try:
+        yield PageServer(f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
