@@ -175,3 +175,52 @@ def clear(ctx: typer.Context, source: SourceOpt = None, yes: YesOption = False) 
     )
     noun = "item" if removed == 1 else "items"
     render.message(f"Removed {removed} {noun}{where} from your cart.")
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="json (one document) or csv (with a header).")] = "json",
+) -> None:
+    """Write your cart to stdout, as `cart import` reads it back."""
+    from ishop4u_cli.errors import UsageError
+    from ishop4u_cli.render import transfer as view
+    from ishop4u_cli.services import auth, transfer
+
+    if fmt.strip().lower() not in ("json", "csv"):
+        raise UsageError(f"unknown format {fmt!r}: use json or csv")
+    with state(ctx).session() as session:
+        contents, items = transfer.export_cart(session, user_id=auth.current_user(session).id)
+    if fmt.strip().lower() == "csv":
+        view.export_csv(items, transfer.CART_COLUMNS)
+    else:
+        view.export_json(contents, items)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A file written by `cart export` (JSON or CSV); - reads stdin.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="json or csv. Default: from the extension, else from the content."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import cart items, all or nothing: each sets that product's quantity and notes in your cart."""
+    from ishop4u_cli.render import transfer as view
+    from ishop4u_cli.services import auth, transfer
+
+    chosen = transfer.choose_format(file, fmt, allowed=("json", "csv"), by_suffix=transfer.CART_SUFFIXES)
+    st = state(ctx)
+    with transfer.open_input(file) as source, view.progress("Importing the cart", source.size) as tick:
+
+        def work(s):
+            user_id = auth.current_user(s).id
+            noun, rows = transfer.cart_rows(source, chosen)
+            return transfer.import_cart(
+                s, user_id=user_id, noun=noun, rows=rows, source=source, progress=tick
+            )
+
+        result = transfer.run_import(st.engine(), source, work)
+    view.cart_import(result, name=source.name, as_json=as_json)

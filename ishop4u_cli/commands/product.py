@@ -166,3 +166,32 @@ def remove(ctx: typer.Context, product_id: IdArg, yes: YesOption = False) -> Non
 
 def _carts(n: int) -> str:
     return "1 cart" if n == 1 else f"{n} carts"
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A CSV file with a header, or JSON Lines; - reads stdin.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="csv or jsonl. Default: from the extension, else from the content."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import products (columns name, url, price, currency, source, image), all or nothing."""
+    from ishop4u_cli.render import transfer as view
+    from ishop4u_cli.services import transfer
+
+    chosen = transfer.choose_format(
+        file, fmt, allowed=("csv", "jsonl"), by_suffix=transfer.PRODUCT_SUFFIXES
+    )
+    st = state(ctx)
+    with transfer.open_input(file) as source, view.progress("Importing products", source.size) as tick:
+        result = transfer.run_import(
+            st.engine(),
+            source,
+            lambda s: transfer.import_products(
+                s, transfer.product_rows(source, chosen), source=source, progress=tick
+            ),
+        )
+    view.product_import(result, name=source.name, as_json=as_json)
