@@ -12,12 +12,14 @@ from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
 
 app = typer.Typer(help="Your cart across every store.", no_args_is_help=True)
 
+# Quantities are read as text and checked by the cart service, so that the
+# error names the value given ("not '2.5'").
 QtyOpt = Annotated[
-    int | None,
-    typer.Option("--qty", "-q", min=1, max=9999, help="A whole number from 1 to 9999."),
+    str | None,
+    typer.Option("--qty", "-q", metavar="N", help="The new quantity, a whole number from 1 to 9999.", show_default=False),
 ]
 SourceOpt = Annotated[
-    str | None, typer.Option("--source", help="Only this source (store), by name or api name.")
+    str | None, typer.Option("--source", metavar="SOURCE", help="Only this source (store), by name or api name.")
 ]
 
 
@@ -26,12 +28,10 @@ def add(
     ctx: typer.Context,
     items: Annotated[
         list[str],
-        typer.Argument(help="Product ids or product URLs; - reads them from stdin, one a line."),
+        typer.Argument(metavar="ITEM", help="Product ids or product URLs; - reads them from stdin, one a line.", show_default=False),
     ],
-    qty: Annotated[
-        int, typer.Option("--qty", "-q", min=1, max=9999, help="How many of each (1 to 9999).")
-    ] = 1,
-    notes: Annotated[str | None, typer.Option("--notes", help="A note kept with each item.")] = None,
+    qty: Annotated[str, typer.Option("--qty", "-q", metavar="N", help="How many of each, 1 to 9999.")] = "1",
+    notes: Annotated[str | None, typer.Option("--notes", metavar="TEXT", help="A note kept with each item.")] = None,
     no_fetch: Annotated[
         bool, typer.Option("--no-fetch", help="Do not read product pages for missing names or prices.")
     ] = False,
@@ -40,15 +40,15 @@ def add(
     """Add products (ids or URLs) to your cart, all in one transaction; re-adding adds to the quantity."""
     from ishop4u_cli.services import auth, cart
 
+    quantity = cart.parse_quantity(qty)
     requests = cart.parse_items(items, read_stdin=sys.stdin.read)
-    cart.check_quantity(qty)
     if notes is not None:
         cart.clean_notes(notes)
     st = state(ctx)
     requests = _fill_from_pages(st, requests, fetch=not no_fetch)
     added = st.transaction(
         lambda s: cart.add_items(
-            s, user_id=auth.current_user(s).id, requests=requests, quantity=qty, notes=notes
+            s, user_id=auth.current_user(s).id, requests=requests, quantity=quantity, notes=notes
         )
     )
     for item in added:
@@ -119,18 +119,19 @@ def list_(ctx: typer.Context, source: SourceOpt = None, as_json: JsonOption = Fa
 @app.command("update")
 def update(
     ctx: typer.Context,
-    product_id: Annotated[int, typer.Argument(help="The product's id in your cart.")],
+    product_id: Annotated[int, typer.Argument(metavar="PRODUCT_ID", help="The product's id in your cart.")],
     qty: QtyOpt = None,
-    notes: Annotated[str | None, typer.Option("--notes", help="New notes ('' clears them).")] = None,
+    notes: Annotated[str | None, typer.Option("--notes", metavar="TEXT", help="New notes ('' clears them).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set the quantity or the notes of a product in your cart."""
     from ishop4u_cli.render import cart as view
     from ishop4u_cli.services import auth, cart
 
+    quantity = cart.parse_quantity(qty) if qty is not None else None
     line = state(ctx).transaction(
         lambda s: cart.update_item(
-            s, user_id=auth.current_user(s).id, product_id=product_id, quantity=qty, notes=notes
+            s, user_id=auth.current_user(s).id, product_id=product_id, quantity=quantity, notes=notes
         )
     )
     render.message(
@@ -144,7 +145,7 @@ def update(
 @app.command("remove")
 def remove(
     ctx: typer.Context,
-    product_ids: Annotated[list[int], typer.Argument(help="Ids of products in your cart.")],
+    product_ids: Annotated[list[int], typer.Argument(metavar="PRODUCT_ID", help="Ids of products in your cart.")],
 ) -> None:
     """Remove products from your cart (all or none: every id must be in it)."""
     from ishop4u_cli.services import auth, cart

@@ -11,18 +11,18 @@ from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
 
 app = typer.Typer(help="Products: their pages, prices and affiliate links.", no_args_is_help=True)
 
-IdArg = Annotated[int, typer.Argument(help="The product's id (see: ishop4u product list).")]
-NameOpt = Annotated[str | None, typer.Option("--name", help="The product's name.")]
+IdArg = Annotated[int, typer.Argument(metavar="ID", help="The product's id (see: ishop4u product list).")]
+NameOpt = Annotated[str | None, typer.Option("--name", metavar="TEXT", help="The product's name.")]
 PriceOpt = Annotated[
-    str | None, typer.Option("--price", help="The price, e.g. 19.99 (0 to 99999999.99, two decimals at most).")
+    str | None, typer.Option("--price", metavar="PRICE", help="The price, e.g. 19.99 (0 to 99999999.99, two decimals at most).")
 ]
 CurrencyOpt = Annotated[
     str | None,
-    typer.Option("--currency", help="An ISO 4217 code, e.g. EUR. Default: $ISHOP4U_CURRENCY, else USD."),
+    typer.Option("--currency", metavar="CODE", help="An ISO 4217 code, e.g. EUR. Default: $ISHOP4U_CURRENCY, else USD."),
 ]
-ImageOpt = Annotated[str | None, typer.Option("--image", help="The image's URL.")]
+ImageOpt = Annotated[str | None, typer.Option("--image", metavar="URL", help="The image's URL.")]
 SourceOpt = Annotated[
-    str | None, typer.Option("--source", help="The source (store) by name or api name.")
+    str | None, typer.Option("--source", metavar="SOURCE", help="The source (store) by name or api name.")
 ]
 NoFetchOpt = Annotated[
     bool, typer.Option("--no-fetch", help="Do not read the product page for a missing name or price.")
@@ -32,7 +32,7 @@ NoFetchOpt = Annotated[
 @app.command("add")
 def add(
     ctx: typer.Context,
-    url: Annotated[str, typer.Argument(help="The product page or an affiliate link (http or https).")],
+    url: Annotated[str, typer.Argument(metavar="URL", help="The product page or an affiliate link (http or https).")],
     name: NameOpt = None,
     price: PriceOpt = None,
     currency: CurrencyOpt = None,
@@ -93,7 +93,7 @@ def list_(
     ctx: typer.Context,
     source: SourceOpt = None,
     search: Annotated[
-        str | None, typer.Option("--search", help="Only names containing TEXT (any case).")
+        str | None, typer.Option("--search", metavar="TEXT", help="Only names containing TEXT (any case).")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -123,13 +123,13 @@ def edit(
     ctx: typer.Context,
     product_id: IdArg,
     name: NameOpt = None,
-    price: Annotated[str | None, typer.Option("--price", help="A new price ('' for no price).")] = None,
+    price: Annotated[str | None, typer.Option("--price", metavar="PRICE", help="A new price ('' for no price).")] = None,
     currency: CurrencyOpt = None,
-    image: Annotated[str | None, typer.Option("--image", help="A new image URL ('' for none).")] = None,
+    image: Annotated[str | None, typer.Option("--image", metavar="URL", help="A new image URL ('' for none).")] = None,
     source: Annotated[
-        str | None, typer.Option("--source", help="Another source by name ('' for none).")
+        str | None, typer.Option("--source", metavar="SOURCE", help="Another source by name ('' for none).")
     ] = None,
-    url: Annotated[str | None, typer.Option("--url", help="Another product page or affiliate link.")] = None,
+    url: Annotated[str | None, typer.Option("--url", metavar="URL", help="Another product page or affiliate link.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change a product's name, price, currency, image, source or page."""

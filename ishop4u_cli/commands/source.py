@@ -11,7 +11,7 @@ from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
 
 app = typer.Typer(help="Affiliate sources (stores) and your tracking ids.", no_args_is_help=True)
 
-SourceArg = Annotated[str, typer.Argument(help="The source's name or api name (any case).")]
+SourceArg = Annotated[str, typer.Argument(metavar="SOURCE", help="The source's name or api name (any case).")]
 
 
 @app.command("list")
@@ -28,12 +28,12 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The source's name, e.g. 'My Shop'.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The source's name, e.g. 'My Shop'.")],
     api_name: Annotated[
-        str | None, typer.Option("--api-name", help="A short lower-case name, e.g. myshop.")
+        str | None, typer.Option("--api-name", metavar="NAME", help="A short lower-case name, e.g. myshop.")
     ] = None,
     base_url: Annotated[
-        str | None, typer.Option("--base-url", help="The shop's home page, e.g. https://shop.example.")
+        str | None, typer.Option("--base-url", metavar="URL", help="The shop's home page, e.g. https://shop.example.")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -64,20 +64,20 @@ def show(ctx: typer.Context, source: SourceArg, as_json: JsonOption = False) -> 
 def edit(
     ctx: typer.Context,
     source: SourceArg,
-    name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    name: Annotated[str | None, typer.Option("--name", metavar="NAME", help="A new name.")] = None,
     api_name: Annotated[
-        str | None, typer.Option("--api-name", help="A new api name ('' clears it).")
+        str | None, typer.Option("--api-name", metavar="NAME", help="A new api name ('' clears it).")
     ] = None,
     base_url: Annotated[
-        str | None, typer.Option("--base-url", help="A new base URL ('' clears it).")
+        str | None, typer.Option("--base-url", metavar="URL", help="A new base URL ('' clears it).")
     ] = None,
     tag: Annotated[
         str | None,
-        typer.Option("--tag", help="Your affiliate tracking id, e.g. mytag-20 ('' clears it)."),
+        typer.Option("--tag", metavar="TRACKING_ID", help="Your affiliate tracking id, e.g. mytag-20 ('' clears it)."),
     ] = None,
     link_template: Annotated[
         str | None,
-        typer.Option("--link-template", help="A network link template for this store ('' clears it)."),
+        typer.Option("--link-template", metavar="TEMPLATE", help="A network link template for this store ('' clears it)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

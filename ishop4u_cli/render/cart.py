@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from ishop4u_cli.services.cart import Cart, CartLine
 
 
+NO_PRICE = "[yellow]no price[/]"  # Rich markup: colour on terminals, plain text in pipes
+
+
 def line_json(line: CartLine) -> dict[str, Any]:
     return {
         "product_id": line.product_id,
@@ -79,9 +82,9 @@ def show_cart(cart: Cart, *, as_json: bool) -> None:
                 str(line.product_id),
                 render.literal(line.name),
                 store,
-                "no price" if line.price is None else money.format_amount(line.price, line.currency),
+                NO_PRICE if line.price is None else money.format_amount(line.price, line.currency),
                 str(line.quantity),
-                "no price" if line.line_total is None else money.format_amount(line.line_total, line.currency),
+                NO_PRICE if line.line_total is None else money.format_amount(line.line_total, line.currency),
                 render.literal(line.notes or ""),
                 _date(line.added_at),
             )
@@ -90,7 +93,7 @@ def show_cart(cart: Cart, *, as_json: bool) -> None:
         table.add_row(
             "", f"Subtotal {store}", "", "", "", subtotal, unpriced, "", style="bold", end_section=True
         )
-    table.add_row("", "Total", "", "", "", _amounts(cart.totals) or "-", "", "", style="bold")
+    table.add_row("", "Total", "", "", "", _amounts(cart.totals) or "-", "", "", style="bold green")
     render.show(table)
     if cart.unpriced:
         render.out(unpriced_note(cart.unpriced))

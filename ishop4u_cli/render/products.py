@@ -49,7 +49,7 @@ def show_list(items: list[ProductView], *, as_json: bool) -> None:
         table.add_row(
             str(p.id),
             render.literal(p.name),
-            price_text(p),
+            "[yellow]no price[/]" if p.price is None else price_text(p),
             render.literal(p.source or "-"),
             render.literal(p.affiliate_link),
         )

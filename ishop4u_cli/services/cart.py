@@ -39,6 +39,14 @@ def check_quantity(quantity: int) -> int:
     return quantity
 
 
+def parse_quantity(text: str) -> int:
+    """A quantity typed on the command line: '3' -> 3; UsageError naming anything else."""
+    raw = text.strip()
+    if not raw.isascii() or not raw.isdigit() or not QTY_MIN <= int(raw) <= QTY_MAX:
+        raise UsageError(f"a quantity is a whole number from {QTY_MIN} to {QTY_MAX}, not {text!r}")
+    return int(raw)
+
+
 def clean_notes(notes: str) -> str | None:
     """Notes as given ('' clears them); at most NOTES_MAX characters."""
     if len(notes) > NOTES_MAX:
