@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from ishop4u_cli.stores import urls
 from ishop4u_cli.stores.base import Store
@@ -18,6 +17,8 @@ _CANONICAL_HOST = {"aliexpress.com": "www.aliexpress.com", "aliexpress.us": "www
 # /item/<id>.html, /item/<slug>/<id>.html, the mobile /i/<id>.html, /store/product/<slug>/<store>_<id>.html
 _ITEM_PATH = re.compile(r"^/(?:item/(?:[^/]+/)?|i/|store/product/[^/]+/\d+_)(\d{6,20})\.html?$", re.IGNORECASE)
 
+_LANDING_PARAMS = ("aff_fcid", "aff_fsk", "aff_trace_key")
+
 
 class AliExpress(Store):
     api_name = "aliexpress"
@@ -29,7 +30,7 @@ class AliExpress(Store):
     def _product_id(self, url: str) -> str | None:
         if urls.match_domain(urls.host_of(url), DOMAINS) is None:
             return None
-        match = _ITEM_PATH.match(urlsplit(url).path)
+        match = _ITEM_PATH.match(urls.path_of(url))
         return match.group(1) if match else None
 
     def _normalize(self, url: str) -> str:
@@ -39,7 +40,12 @@ class AliExpress(Store):
         if domain is not None and item is not None:
             return urls.build(_CANONICAL_HOST[domain], f"/item/{item}.html")
         # s.click and a.aliexpress.com short links, store pages: the path is all that identifies them
-        return urls.build(host, urlsplit(url).path or "/")
+        return urls.page(host, urls.path_of(url))
+
+    def has_affiliate_id(self, url: str) -> bool:
+        # An s.click link is a network redirect (networks.py); these parameters are what it
+        # lands on: the portal's tracking of one affiliate's click.
+        return super().has_affiliate_id(url) or urls.has_any_param(url, _LANDING_PARAMS)
 
     # Without a link template there is no affiliate link to build: the portals issue
     # s.click.aliexpress.com links through their own tools. The base class fills a template.

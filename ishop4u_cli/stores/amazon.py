@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from ishop4u_cli.stores import networks, urls
 from ishop4u_cli.stores.base import CartLine, CartLink, Store
@@ -43,18 +42,18 @@ class Amazon(Store):
     def _product_id(self, url: str) -> str | None:
         if amazon_domain(url) is None:
             return None
-        match = _ASIN_PATH.search(urlsplit(url).path)
+        match = _ASIN_PATH.search(urls.path_of(url))
         return match.group(1).upper() if match else None
 
     def _normalize(self, url: str) -> str:
         domain = amazon_domain(url)
         if domain is None:  # a short link: only its path means anything
-            return urls.build(urls.host_of(url), urlsplit(url).path or "/")
+            return urls.page(urls.host_of(url), urls.path_of(url))
         asin = self._product_id(url)
         if asin:
             return urls.build(f"www.{domain}", f"/dp/{asin}")
-        path = _REF_SEGMENT.sub("", urlsplit(url).path) or "/"
-        return urls.build(f"www.{domain}", path, urls.keep_params(url, _PAGE_PARAMS))
+        path = _REF_SEGMENT.sub("", urls.path_of(url)) or "/"
+        return urls.page(f"www.{domain}", path, urls.keep_params(url, _PAGE_PARAMS))
 
     def has_affiliate_id(self, url: str) -> bool:
         return super().has_affiliate_id(url) or urls.query_value(url, "tag") is not None

@@ -45,7 +45,9 @@ class Store:
 
     `product_id` and `normalize` first look through known affiliate-network
     redirects (goto.walmart.com?u=..., awin1.com?ued=...) so that a user's own
-    network link and the plain product page are the same product.
+    network link and the plain product page are the same product, and read the
+    URL in w3lib's canonical form, so that a URL and its normalized form match
+    the same rules (stray spaces, `;params`, percent-encoding).
     """
 
     api_name: str = "generic"
@@ -56,11 +58,11 @@ class Store:
 
     def product_id(self, url: str) -> str | None:
         """The store's own id for the product (an ASIN, an item id), when the URL has one."""
-        return self._product_id(networks.unwrap(url))
+        return self._product_id(urls.canonical(networks.unwrap(url)))
 
     def normalize(self, url: str) -> str:
         """Keep what identifies the product; drop tracking noise and the fragment."""
-        return self._normalize(networks.unwrap(url))
+        return self._normalize(urls.canonical(networks.unwrap(url)))
 
     def has_affiliate_id(self, url: str) -> bool:
         """True when the user's link already carries someone's affiliate id."""
@@ -87,7 +89,7 @@ class Store:
         """Like cart_link, saying which lines each link holds."""
         return []
 
-    # What subclasses override; the URL has been unwrapped from network redirects.
+    # What subclasses override; the URL has been unwrapped from network redirects and canonicalized.
 
     def _product_id(self, url: str) -> str | None:
         return None

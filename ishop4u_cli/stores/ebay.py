@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from ishop4u_cli.stores import urls
 from ishop4u_cli.stores.base import Store
@@ -54,18 +53,18 @@ class Ebay(Store):
     def _product_id(self, url: str) -> str | None:
         if urls.match_domain(urls.host_of(url), DOMAINS) is None:
             return None
-        match = _ITEM_PATH.match(urlsplit(url).path)
+        match = _ITEM_PATH.match(urls.path_of(url))
         return match.group(1) if match else None
 
     def _normalize(self, url: str) -> str:
         host = urls.host_of(url)
         domain = urls.match_domain(host, DOMAINS)
         if domain is None:  # an ebay.us short link
-            return urls.build(host, urlsplit(url).path or "/")
+            return urls.page(host, urls.path_of(url))
         item = self._product_id(url)
         if item is not None:
             return urls.build(_site_host(host, domain), f"/itm/{item}", urls.keep_params(url, _ITEM_PARAMS))
-        return urls.build(_site_host(host, domain), urlsplit(url).path or "/", urls.keep_params(url, _PAGE_PARAMS))
+        return urls.page(_site_host(host, domain), urls.path_of(url), urls.keep_params(url, _PAGE_PARAMS))
 
     def has_affiliate_id(self, url: str) -> bool:
         return super().has_affiliate_id(url) or urls.query_value(url, "campid") is not None

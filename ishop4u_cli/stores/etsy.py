@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from ishop4u_cli.stores import urls
 from ishop4u_cli.stores.base import Store
@@ -25,7 +24,7 @@ class Etsy(Store):
     def _product_id(self, url: str) -> str | None:
         if urls.match_domain(urls.host_of(url), DOMAINS) is None:
             return None
-        match = _LISTING.match(urlsplit(url).path)
+        match = _LISTING.match(urls.path_of(url))
         return match.group(1) if match else None
 
     def _normalize(self, url: str) -> str:
@@ -35,7 +34,7 @@ class Etsy(Store):
         host = urls.host_of(url)
         if urls.match_domain(host, DOMAINS):
             host = "www.etsy.com"
-        return urls.build(host, urlsplit(url).path or "/")
+        return urls.page(host, urls.path_of(url))
 
     # Etsy's affiliate program runs through Awin: the source's link template
     # (https://www.awin1.com/cread.php?awinmid=6220&awinaffid={tracking_id}&ued={url}) is filled by the base class.

@@ -17,16 +17,8 @@ STORES: list[Store] = [Amazon(), AliExpress(), Ebay(), Walmart(), Etsy()]
 
 def store_for_url(url: str) -> Store:
     """The store URL belongs to; a network redirect belongs to the store it leads to."""
-    for _ in range(4):
-        host = urls.host_of(url)
-        for store in STORES:
-            if store.recognises(host):
-                return store
-        target = networks.target_of(url)
-        if target is None:
-            break
-        url = target
-    return GENERIC
+    host = urls.host_of(networks.unwrap(url))
+    return next((store for store in STORES if store.recognises(host)), GENERIC)
 
 
 def store_named(api_name: str) -> Store | None:

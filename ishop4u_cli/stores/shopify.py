@@ -20,7 +20,7 @@ _VARIANT = re.compile(r"^\d{1,20}$")
 def variant_id(url: str) -> str | None:
     """The variant id of a Shopify-style product URL (/products/<handle>?variant=<id>)."""
     url = networks.unwrap(url)
-    if not _PRODUCT_PATH.match(urlsplit(url).path):
+    if not _PRODUCT_PATH.match(urls.path_of(url)):
         return None
     variant = (urls.query_value(url, "variant") or "").strip()
     return variant if _VARIANT.match(variant) else None

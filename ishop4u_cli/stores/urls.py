@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlparse, urlsplit, urlunsplit
 
 from ishop4u_cli.errors import UsageError
 
@@ -42,6 +42,11 @@ def host_of(url: str) -> str:
         return (urlsplit(url.strip()).hostname or "").rstrip(".")
     except ValueError:
         return ""
+
+
+def path_of(url: str) -> str:
+    """The URL's path without `;params` (which w3lib's canonical form drops too)."""
+    return urlparse(url).path
 
 
 def match_domain(host: str, domains: Iterable[str]) -> str | None:
@@ -84,6 +89,14 @@ def build(host: str, path: str, query: list[tuple[str, str]] | None = None, sche
     return urlunsplit((scheme, host, path, urlencode(query or []), ""))
 
 
+def page(host: str, path: str, query: list[tuple[str, str]] | None = None) -> str:
+    """An https URL for a page that is not a product (a search, a short link): the path as
+    given, percent-encoded the one canonical way (w3lib)."""
+    from w3lib.url import canonicalize_url
+
+    return canonicalize_url(build(host, path or "/", query))
+
+
 def keep_params(url: str, allowed: Iterable[str]) -> list[tuple[str, str]]:
     """The query pairs whose names are in ALLOWED (an allowlist), in name order."""
     allowed = set(allowed)
@@ -93,6 +106,16 @@ def keep_params(url: str, allowed: Iterable[str]) -> list[tuple[str, str]]:
 def is_tracking_param(name: str) -> bool:
     name = name.lower()
     return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def canonical(url: str) -> str:
+    """URL in w3lib's canonical form (encoding, query order, no fragment); as given if unreadable."""
+    from w3lib.url import canonicalize_url
+
+    try:
+        return canonicalize_url(url.strip(), keep_fragments=False)
+    except ValueError:
+        return url
 
 
 def clean_generic(url: str) -> str:

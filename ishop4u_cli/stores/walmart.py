@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from ishop4u_cli.stores import urls
 from ishop4u_cli.stores.base import Store
@@ -25,7 +24,7 @@ class Walmart(Store):
 
     def _product_id(self, url: str) -> str | None:
         domain = urls.match_domain(urls.host_of(url), DOMAINS)
-        path = urlsplit(url).path
+        path = urls.path_of(url)
         if domain == "walmart.com":
             match = _US_ITEM.match(path)
             return match.group(1) if match else None
@@ -36,13 +35,13 @@ class Walmart(Store):
 
     def _normalize(self, url: str) -> str:
         domain = urls.match_domain(urls.host_of(url), DOMAINS)
-        path = urlsplit(url).path
+        path = urls.path_of(url)
         if domain == "walmart.com" and (match := _US_ITEM.match(path)):
             return urls.build("www.walmart.com", f"/ip/{match.group(1)}")  # walmart.com serves /ip/<id>
         if domain == "walmart.ca" and (match := _CA_ITEM.match(path)):
             # walmart.ca's pages keep their language and slug: only what follows the id goes
-            return urls.build("www.walmart.ca", match.group(1) + match.group(2))
-        return urls.build(urls.host_of(url), path or "/")
+            return urls.page("www.walmart.ca", match.group(1) + match.group(2))
+        return urls.page(urls.host_of(url), path)
 
     # Walmart's affiliate program runs through Impact: the source's link template
     # (https://goto.walmart.com/c/<ids>?u={url}) is filled by the base class.
