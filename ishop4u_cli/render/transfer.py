@@ -72,7 +72,7 @@ def cart_import(result: CartImport, *, name: str, as_json: bool) -> None:
         render.message(f"Added source {source} (named in {name}).")
     render.message(
         f"Imported {_count(result.items, 'item', 'items')} from {name}: "
-        f"{result.cart_added:,} new in your cart, {result.cart_updated:,} set to the file's quantity; "
+        f"{result.cart_added:,} new in your cart, {result.cart_updated:,} already in it; "
         f"{_count(result.products_added, 'product', 'products')} added to the catalogue."
     )
     if as_json:

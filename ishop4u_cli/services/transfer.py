@@ -213,10 +213,13 @@ def csv_rows(name: str, lines: Iterable[str], *, columns: tuple[str, ...], requi
     silently dropped.
     """
     reader = csv.reader(lines, strict=True)
+    header: list[str] | None = None
     try:
-        header = next(reader, None)
+        for header in reader:  # blank lines before the header are skipped
+            if any(h.strip() for h in header):
+                break
     except csv.Error as exc:
-        raise UsageError(f"{name}: line 1: not valid CSV: {exc}") from None
+        raise UsageError(f"{name}: line {reader.line_num}: not valid CSV: {exc}") from None
     if header is None or not any(h.strip() for h in header):
         raise UsageError(f"{name} has no header row: the first line names the columns ({', '.join(columns)})")
     keys = [h.strip().lower() for h in header]
@@ -551,6 +554,10 @@ def _quantity(row: Row, where: str) -> int:
         text = value.strip()
         if text.isdigit():
             value = int(text)
+    elif isinstance(value, Decimal):  # 1.5 or 2.0 in JSON: not a whole number of items
+        raise UsageError(
+            f"a quantity is a whole number from {cart_service.QTY_MIN} to {cart_service.QTY_MAX}, not {value}"
+        )
     return cart_service.check_quantity(value)
 
 
