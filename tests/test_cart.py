@@ -319,3 +319,10 @@ def test_no_color_on_a_terminal(ann):
     assert "no price" in plain
     for code in ("\x1b[3", "\x1b[9", "\x1b[38;"):
         assert code not in plain
+
+
+def test_notes_keep_lines_but_lose_control_characters(ann):
+    pid = product(ann, "https://shop.example/notes", "--price", "1")
+    assert ann("cart", "add", str(pid), "--notes", "  wrap it\nblue \x1b[2J paper  ").exit_code == 0
+    assert cart_doc(ann)["items"][0]["notes"] == "wrap it\nblue  [2J paper"
+    assert ann("cart", "update", str(pid), "--notes", "x" * 1001).exit_code == 2

@@ -226,7 +226,7 @@ def test_edit(cli, db_rows):
     assert r.exit_code == 0, r
     e = json.loads(r.stdout)
     assert (e["name"], e["price"], e["currency"], e["image_url"]) == ("Renamed", "4.00", "GBP", "https://img.example/i.png")
-    assert "name, price, currency, image_url" in r.stderr
+    assert "name, price, currency, image" in r.stderr
 
     e = json.loads(cli("product", "edit", str(p["id"]), "--price", "", "--image", "", "--json").stdout)
     assert e["price"] is None and e["image_url"] is None
@@ -307,3 +307,10 @@ def test_piped_output_has_no_escape_codes_and_whole_links(cli, run_ishop4u):
         assert p["affiliate_link"] in r.stdout
         assert "…" not in r.stdout
         assert "[sale] mug" in r.stdout
+
+
+def test_control_characters_never_reach_the_terminal(cli):
+    p = add(cli, "https://shop.example/esc", "--name", "red\x1b[31m mug\nline two\x07")
+    assert p["name"] == "red [31m mug line two"
+    r = cli("product", "show", str(p["id"]))
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout

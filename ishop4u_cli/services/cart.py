@@ -49,9 +49,10 @@ def parse_quantity(text: str) -> int:
 
 def clean_notes(notes: str) -> str | None:
     """Notes as given ('' clears them); at most NOTES_MAX characters."""
-    if len(notes) > NOTES_MAX:
-        raise UsageError(f"notes have at most {NOTES_MAX} characters, not {len(notes)}")
-    return notes if notes.strip() else None
+    cleaned = sources_service.without_controls(notes, keep_newlines=True).strip()
+    if len(cleaned) > NOTES_MAX:
+        raise UsageError(f"notes have at most {NOTES_MAX} characters, not {len(cleaned)}")
+    return cleaned or None
 
 
 # ---------------------------------------------------------------- what to add

@@ -36,6 +36,15 @@ S = AffiliateSource.__table__
 C = CartItem.__table__
 
 NAME_MAX = 255
+FIELD_NAMES = {  # columns as `product edit` reports them
+    "name": "name",
+    "price": "price",
+    "currency": "currency",
+    "image_url": "image",
+    "affiliate_source_id": "source",
+    "canonical_url": "page",
+    "affiliate_link": "affiliate link",
+}
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,7 @@ class AddResult:
 
 
 def clean_name(name: str) -> str:
-    cleaned = " ".join(name.split())
+    cleaned = sources_service.one_line(name)
     if not cleaned:
         raise UsageError("a product name cannot be empty")
     if len(cleaned) > NAME_MAX:
@@ -422,7 +431,7 @@ def edit_product(session: Session, product_id: int, changes: ProductChanges) -> 
     values = {key: value for key, value in values.items() if current[key] != value}
     if values:
         session.exec(sa.update(P).where(P.c.id == product_id).values(**values))
-    return get_product(session, product_id), list(values)
+    return get_product(session, product_id), [FIELD_NAMES[key] for key in values]
 
 
 def remove_product(session: Session, product_id: int) -> tuple[ProductView, int]:

@@ -7,6 +7,7 @@ back as small dataclasses: no ORM objects are loaded needlessly.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -21,6 +22,13 @@ P = Product.__table__
 C = CartItem.__table__
 
 NAME_MAX = 100
+FIELD_NAMES = {
+    "name": "name",
+    "api_name": "api name",
+    "base_url": "base URL",
+    "tracking_id": "tag",
+    "link_template": "link template",
+}
 
 
 @dataclass(frozen=True)
@@ -137,8 +145,21 @@ def summary(session: Session, source: Source) -> SourceSummary:
 # ---------------------------------------------------------------- checks
 
 
+def without_controls(text: str, *, keep_newlines: bool = False) -> str:
+    """TEXT without control characters (an escape sequence in a name must not reach a terminal)."""
+    keep = "\n\t" if keep_newlines else ""
+    return "".join(
+        ch if ch in keep or unicodedata.category(ch) != "Cc" else " " for ch in text
+    )
+
+
+def one_line(text: str) -> str:
+    """TEXT on one line: control characters gone, runs of whitespace made one space."""
+    return " ".join(without_controls(text).split())
+
+
 def clean_name(name: str) -> str:
-    cleaned = " ".join(name.split())
+    cleaned = one_line(name)
     if not cleaned:
         raise UsageError("a source needs a name")
     if len(cleaned) > NAME_MAX:
@@ -240,7 +261,7 @@ def edit_source(
         raise UsageError(
             "nothing to change: give --name, --api-name, --base-url, --tag or --link-template"
         )
-    changed = [key for key, value in values.items() if getattr(old, key) != value]
+    changed = [FIELD_NAMES[key] for key, value in values.items() if getattr(old, key) != value]
     _check_unique(
         session,
         names=[values.get("name") or "", values.get("api_name") or ""],
