@@ -43,7 +43,7 @@ def cart_json(cart: Cart) -> dict[str, Any]:
 
 
 def _date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+    return value.strftime("%Y-%m-%d") if value else "-"  # the time is in the JSON
 
 
 def _amounts(amounts: dict[str, Decimal]) -> str:
@@ -66,9 +66,9 @@ def show_cart(cart: Cart, *, as_json: bool) -> None:
     from rich import box
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("Name", overflow="fold", ratio=3, min_width=12)
+    table.add_column("Name", overflow="fold", ratio=3)
     table.add_column("Store", overflow="fold", ratio=1)
     table.add_column("Unit price", justify="right", no_wrap=True)
     table.add_column("Qty", justify="right", no_wrap=True)
@@ -89,10 +89,10 @@ def show_cart(cart: Cart, *, as_json: bool) -> None:
                 _date(line.added_at),
             )
         subtotal = _amounts(group.subtotals) or "-"
-        unpriced = f"+ {group.unpriced} without a price" if group.unpriced else ""
-        table.add_row(
-            "", f"Subtotal {store}", "", "", "", subtotal, unpriced, "", style="bold", end_section=True
-        )
+        label = f"Subtotal {store}"
+        if group.unpriced:
+            label += f"\n(+ {group.unpriced} without a price)"
+        table.add_row("", label, "", "", "", subtotal, "", "", style="bold", end_section=True)
     table.add_row("", "Total", "", "", "", _amounts(cart.totals) or "-", "", "", style="bold green")
     render.show(table)
     if cart.unpriced:

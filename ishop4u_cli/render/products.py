@@ -39,7 +39,7 @@ def show_list(items: list[ProductView], *, as_json: bool) -> None:
     from rich import box
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("ID", justify="right", no_wrap=True)
     table.add_column("Name", overflow="fold", ratio=2)
     table.add_column("Price", justify="right", no_wrap=True)
