@@ -542,3 +542,61 @@ def test_each_user_sees_only_their_own_cart(cli, engine):
     bob_cart = cart_list(cli)
     assert bob_cart.exit_code == 0, bob_cart
     assert "ann@example.com thing" not in bob_cart.stdout
+
+
+# ---------------------------------------------------------------- at a terminal
+
+
+def run_at_terminal(args: list[str], answers: list[str], timeout: float = 30) -> tuple[int, str]:
+    """Run the program on a pseudo-terminal, typing each answer when a prompt waits; (exit, screen)."""
+    import os
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its controlling terminal is the pty
+        os.execv(sys.executable, [sys.executable, "-m", "ishop4u_cli", *args])
+    screen = b""
+    pending = [a.encode() + b"\n" for a in answers]
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.3)
+            if ready:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+            elif pending and screen.endswith(b": "):  # quiet, and a prompt is waiting
+                os.write(fd, pending.pop(0))
+        else:
+            os.kill(pid, 9)
+            raise AssertionError(f"timed out; the screen so far: {screen!r}")
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), screen.decode().replace("\r\n", "\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_prompts_at_a_terminal_are_hidden_and_ask_twice(tmp_path):
+    db = str(tmp_path / "t.db")
+    code, screen = run_at_terminal(
+        ["--db", db, "user", "add", "Ann", "ann@example.com"], ["typed-pw-1", "typed-pw-2", PW, PW]
+    )
+    assert code == 0, screen
+    assert screen.count("Password: ") == 2
+    assert screen.count("Repeat for confirmation: ") == 2
+    assert "do not match" in screen
+    assert "Signed in as Ann <ann@example.com>." in screen
+    for secret in ("typed-pw-1", "typed-pw-2", PW):
+        assert secret not in screen  # not echoed
+
+    code, screen = run_at_terminal(["--db", db, "user", "remove", "ann@example.com"], [PW, "n"])
+    assert code == 1, screen
+    assert "Remove Ann <ann@example.com> and their cart (0 items) for good? [y/N]: " in screen
+    assert "nothing was changed" in screen

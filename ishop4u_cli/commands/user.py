@@ -96,7 +96,7 @@ def add(
     email: Annotated[str, typer.Argument(help="The user's email address: the account's login.", show_default=False)],
     password_stdin: PasswordStdinOption = False,
 ) -> None:
-    """Create an account (password asked twice, or --password-stdin); signs it in if nobody is."""
+    """Create an account; it is signed in when nobody is signed in here."""
     from ishop4u_cli.render import users as view
     from ishop4u_cli.services import auth, users
 
@@ -118,7 +118,7 @@ def add(
 
 @app.command("login")
 def login(ctx: typer.Context, email: EmailArgument, password_stdin: PasswordStdinOption = False) -> None:
-    """Sign in as EMAIL on this machine (password prompt, or --password-stdin)."""
+    """Sign in as EMAIL on this machine."""
     from ishop4u_cli.render import users as view
     from ishop4u_cli.services import auth
 
@@ -130,7 +130,7 @@ def login(ctx: typer.Context, email: EmailArgument, password_stdin: PasswordStdi
 
 @app.command("logout")
 def logout(ctx: typer.Context) -> None:
-    """Sign out on this machine: the session ends in the database and its file is deleted."""
+    """Sign out on this machine (the session ends in the database too)."""
     from ishop4u_cli.render import users as view
     from ishop4u_cli.services import auth
 
@@ -144,7 +144,7 @@ def logout(ctx: typer.Context) -> None:
 
 @app.command("whoami")
 def whoami(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Show the signed-in user (exit 4 when nobody is signed in)."""
+    """Show the signed-in user (exit 4 when nobody is)."""
     from ishop4u_cli.render import users as view
     from ishop4u_cli.services import auth
 
@@ -155,7 +155,7 @@ def whoami(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 @app.command("list")
 def list_users(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """List the accounts: id, name, email and when each was created."""
+    """List the accounts: id, name, email, created."""
     from ishop4u_cli.render import users as view
     from ishop4u_cli.services import users
 
@@ -165,8 +165,17 @@ def list_users(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 @app.command("passwd")
-def passwd(ctx: typer.Context, password_stdin: PasswordStdinOption = False) -> None:
-    """Change your password: asks the current one, then the new one twice (--password-stdin: two lines, current then new)."""
+def passwd(
+    ctx: typer.Context,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read two lines from stdin instead of prompts: the current password, then the new one.",
+        ),
+    ] = False,
+) -> None:
+    """Change your password: the current one, then the new one twice."""
     from ishop4u_cli.render import users as view
     from ishop4u_cli.services import auth, users
 
@@ -190,7 +199,7 @@ def remove(
     password_stdin: PasswordStdinOption = False,
     yes: YesOption = False,
 ) -> None:
-    """Delete an account and its cart; needs that account's password and a confirmation (--yes)."""
+    """Delete an account and its cart (needs that account's password)."""
     from ishop4u_cli.render import users as view
     from ishop4u_cli.services import auth, users
 
