@@ -409,7 +409,7 @@ def test_list_shows_no_hashes(cli):
     result = cli("user", "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["id", "name", "email", "created"]
+    assert lines[0].split() == ["ID", "Name", "Email", "Created"]
     assert "Ann [sale]" in result.stdout and "bob@example.com" in result.stdout
     assert "argon2" not in result.stdout
     docs = json.loads(cli("user", "list", "--json").stdout)

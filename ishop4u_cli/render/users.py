@@ -16,7 +16,7 @@ def _who(user: User) -> str:
 
 
 def _created(value: datetime | None) -> str:
-    return value.isoformat(sep=" ", timespec="seconds") if value else ""
+    return value.strftime("%Y-%m-%d") if value else "-"  # the time is in the JSON
 
 
 def user_doc(user: User) -> dict[str, Any]:
@@ -65,10 +65,10 @@ def user_list(users: list[User], *, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("id", justify="right")
-    table.add_column("name")
-    table.add_column("email")
-    table.add_column("created")
+    table.add_column("ID", justify="right", no_wrap=True)
+    table.add_column("Name", overflow="fold")
+    table.add_column("Email", overflow="fold")
+    table.add_column("Created", no_wrap=True)
     for u in users:
         table.add_row(str(u.id), render.literal(u.name), render.literal(u.email), _created(u.created_at))
     render.show(table)
