@@ -2,6 +2,103 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="Store by store, the links to buy your cart with.")
+from ishop4u_cli.commands._shared import Declined, JsonOption, YesOption, confirm, state
+from ishop4u_cli.errors import UsageError
+
+HELP = "Store by store, the links to buy your cart with; `checkout done STORE` after buying there."
+MAX_TABS = 10  # --open asks before opening more
+
+app = typer.Typer(help=HELP, invoke_without_command=True, no_args_is_help=False)
+
+SourceOpt = Annotated[
+    str | None, typer.Option("--source", metavar="SOURCE", help="Only this source (store), by name or api name.")
+]
+OpenOpt = Annotated[
+    bool,
+    typer.Option(
+        "--open",
+        help=f"Open each store-cart link (else each item's link) in your browser; asks above {MAX_TABS} tabs.",
+    ),
+]
+
+
+def open_url(url: str) -> bool:
+    """Open URL in the default browser; False when no browser could be started.
+
+    The one place ishop4u starts a browser (tests replace this function).
+    """
+    import webbrowser
+
+    return webbrowser.open(url)
+
+
+@app.callback()
+def checkout(
+    ctx: typer.Context,
+    source: SourceOpt = None,
+    as_json: JsonOption = False,
+    open_: OpenOpt = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=f"Open more than {MAX_TABS} tabs without asking.")] = False,
+) -> None:
+    """Store by store, the links to buy your cart with; `checkout done STORE` after buying there."""
+    if ctx.invoked_subcommand is not None:
+        if source is not None or as_json or open_ or yes:
+            raise UsageError(
+                f"--source, --json, --open and --yes are for `ishop4u checkout` alone; "
+                f"`checkout {ctx.invoked_subcommand}` takes its own options after its name "
+                f"(see: ishop4u checkout {ctx.invoked_subcommand} --help)"
+            )
+        return
+    from ishop4u_cli.render import checkout as view
+    from ishop4u_cli.services import auth
+    from ishop4u_cli.services import checkout as service
+
+    with state(ctx).session() as session:
+        result = service.get_checkout(session, user_id=auth.current_user(session).id, source=source)
+    view.show_checkout(result, as_json=as_json)
+    if not open_ or result.empty:
+        return
+    links = result.links_to_open()
+    if len(links) > MAX_TABS:
+        try:
+            confirm(f"Open {len(links)} tabs in your browser?", yes=yes)
+        except Declined:
+            raise Declined("nothing was opened") from None
+    failed = [link for link in links if not open_url(link)]
+    view.opened(len(links), failed)
+
+
+@app.command("done")
+def done(
+    ctx: typer.Context,
+    store: Annotated[
+        str,
+        typer.Argument(
+            metavar="STORE",
+            help="The source you bought at, by name or api name; 'other' for products without a source.",
+            show_default=False,
+        ),
+    ],
+    yes: YesOption = False,
+) -> None:
+    """After buying at STORE, remove its items from your cart in one step (asks first)."""
+    from ishop4u_cli.render import checkout as view
+    from ishop4u_cli.services import auth
+    from ishop4u_cli.services import checkout as service
+
+    st = state(ctx)
+    with st.session() as session:
+        found = service.store_items(session, user_id=auth.current_user(session).id, store=store)
+    if found.count == 0:
+        view.nothing_to_remove(found.label)
+        return
+    noun = "item" if found.count == 1 else "items"
+    confirm(f"Remove {found.count} {noun} bought at {found.label} from your cart?", yes=yes)
+    gone = st.transaction(
+        lambda s: service.remove_store_items(s, user_id=auth.current_user(s).id, store=store)
+    )
+    view.removed(gone.label, gone.count)

@@ -1,0 +1,154 @@
+"""Views for `ishop4u checkout`: store by store as plain lines, and the JSON document.
+
+Plain lines rather than a table: every link sits alone on its own line, whole,
+so a terminal can make it clickable and a pipe gets it uncut. Names are
+written as they are (no markup is parsed).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ishop4u_cli import money, render
+from ishop4u_cli.render.cart import totals_json, unpriced_note
+
+if TYPE_CHECKING:
+    from ishop4u_cli.services.checkout import Checkout, CheckoutItem, StoreCheckout
+
+INDENT = "  "
+LINK_INDENT = "      "
+
+
+def item_json(item: CheckoutItem) -> dict[str, Any]:
+    line = item.line
+    return {
+        "product_id": line.product_id,
+        "name": line.name,
+        "price": money.format_price(line.price),
+        "currency": line.currency,
+        "quantity": line.quantity,
+        "line_total": money.format_price(line.line_total),
+        "affiliate_link": line.affiliate_link,
+        "cart_link": item.cart_link,
+    }
+
+
+def store_json(store: StoreCheckout) -> dict[str, Any]:
+    return {
+        "source": store.source,
+        "items": [item_json(item) for item in store.items],
+        "subtotals": totals_json(store.subtotals),
+        "unpriced_items": store.unpriced,
+        "cart_link": store.cart_links[0] if store.cart_links else None,
+        "cart_links": list(store.cart_links),
+    }
+
+
+def checkout_json(checkout: Checkout) -> dict[str, Any]:
+    return {
+        "stores": [store_json(store) for store in checkout.stores],
+        "totals": totals_json(checkout.totals),
+        "unpriced_items": checkout.unpriced,
+    }
+
+
+def _amounts(amounts: dict[str, Decimal]) -> str:
+    return ", ".join(money.format_amount(amount, code) for code, amount in amounts.items())
+
+
+def _count(n: int, noun: str) -> str:
+    return f"1 {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _items(n: int) -> str:
+    return _count(n, "item")
+
+
+def _item_line(item: CheckoutItem) -> str:
+    line = item.line
+    head = f"{INDENT}{line.quantity} x {line.name} (product {line.product_id}): "
+    if line.price is None or line.line_total is None:
+        return head + "no price"
+    return (
+        head
+        + f"{money.format_amount(line.price, line.currency)} each, "
+        + money.format_amount(line.line_total, line.currency)
+    )
+
+
+def _subtotal_line(store: StoreCheckout) -> str:
+    parts = [_amounts(store.subtotals)] if store.subtotals else []
+    if store.unpriced:
+        parts.append(f"{_items(store.unpriced)} without a price")
+    return f"{INDENT}Subtotal: {' + '.join(parts)}"
+
+
+def _cart_link_lines(store: StoreCheckout) -> list[str]:
+    from urllib.parse import urlsplit
+
+    lines: list[str] = []
+    for link in store.cart_links:
+        held = sum(1 for item in store.items if item.cart_link == link)
+        count = _items(held) if held == len(store.items) else f"{held} of {len(store.items)} items"
+        lines.append(f"{INDENT}One link fills your cart at {urlsplit(link).hostname} with {count}:")
+        lines.append(LINK_INDENT + link)
+    loose = store.loose
+    if store.cart_links and loose:
+        ids = ", ".join(str(item.line.product_id) for item in loose)
+        if len(loose) == 1:
+            lines.append(f"{INDENT}Buy product {ids} through its own link above.")
+        else:
+            lines.append(f"{INDENT}Buy products {ids} through their own links above.")
+    return lines
+
+
+def store_lines(store: StoreCheckout) -> list[str]:
+    lines = [f"{store.label}: {_items(len(store.items))}"]
+    for item in store.items:
+        lines.append(_item_line(item))
+        lines.append(LINK_INDENT + item.line.affiliate_link)
+    lines.append(_subtotal_line(store))
+    lines.extend(_cart_link_lines(store))
+    return lines
+
+
+def checkout_lines(checkout: Checkout) -> list[str]:
+    lines: list[str] = []
+    for store in checkout.stores:
+        lines.extend(store_lines(store))
+        lines.append("")
+    noun = "Total" if len(checkout.totals) <= 1 else "Totals"
+    lines.append(f"{noun}: {_amounts(checkout.totals) or 'no prices known'}")
+    if checkout.unpriced:
+        lines.append(unpriced_note(checkout.unpriced))
+    return lines
+
+
+def show_checkout(checkout: Checkout, *, as_json: bool) -> None:
+    if as_json:
+        render.json_doc(checkout_json(checkout))
+        return
+    if checkout.empty:
+        where = f" from {checkout.source}" if checkout.source else ""
+        render.message(f"Nothing to check out: your cart has no items{where} (add to it: ishop4u cart add URL).")
+        return
+    for text in checkout_lines(checkout):
+        render.out(text)
+
+
+def opened(count: int, failed: list[str]) -> None:
+    """What --open did, on stderr."""
+    done = count - len(failed)
+    if done:
+        render.message(f"Opened {_count(done, 'link')} in your browser.")
+    for link in failed:
+        render.warning(f"could not open a browser for {link}: open it yourself")
+
+
+def removed(label: str, count: int) -> None:
+    render.message(f"Removed {_items(count)} bought at {label} from your cart.")
+
+
+def nothing_to_remove(label: str) -> None:
+    render.message(f"Nothing to remove: your cart has no items from {label}.")

@@ -1,0 +1,192 @@
+"""Checkout: the cart store by store, with the links to buy it with.
+
+The listing, the line totals and the sums come from the cart service
+(services/cart.py get_cart): this module only adds the links. For each store
+it asks the store module (ishop4u_cli/stores) for links that fill the store's
+own cart (Amazon's add-to-cart form, Shopify cart permalinks); items no such
+link holds are bought through their own affiliate link.
+
+Affiliate links are the products' stored ones: `source edit --tag` already
+rebuilds the links it built, so they carry the source's current tracking id.
+An item whose stored link is the user's own (it carries an affiliate id that
+is not the one we would build) is never put in a store-cart link, which would
+carry the source's tag instead: it keeps its own link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from ishop4u_cli import stores
+from ishop4u_cli.errors import NotFound, UsageError
+from ishop4u_cli.services import cart as cart_service
+from ishop4u_cli.services import sources as sources_service
+from ishop4u_cli.services.cart import CartLine, StoreGroup
+from ishop4u_cli.services.sources import Source
+
+OTHER_SHOPS = "Other shops"  # how products without a source are shown
+OTHER_NAMES = ("other", "others", "other shops", "other shop")  # how `checkout done` names them
+
+
+@dataclass(frozen=True)
+class CheckoutItem:
+    line: CartLine
+    cart_link: str | None  # the store-cart link that holds this item, or None: buy via its own link
+
+
+@dataclass(frozen=True)
+class StoreCheckout:
+    source: str | None  # the source's name; None for products without a source
+    source_id: int | None
+    items: list[CheckoutItem]
+    subtotals: dict[str, Decimal]  # per currency, sorted by code
+    unpriced: int  # items without a price, not in the subtotals
+    cart_links: list[str]  # links that fill the store's own cart (one per Amazon domain, per Shopify shop)
+
+    @property
+    def label(self) -> str:
+        return self.source or OTHER_SHOPS
+
+    @property
+    def loose(self) -> list[CheckoutItem]:
+        """Items no store-cart link holds: each is bought through its own affiliate link."""
+        return [item for item in self.items if item.cart_link is None]
+
+    def links_to_open(self) -> list[str]:
+        """The store-cart links, then the affiliate links of the items they do not hold."""
+        return list(dict.fromkeys([*self.cart_links, *(i.line.affiliate_link for i in self.loose)]))
+
+
+@dataclass(frozen=True)
+class Checkout:
+    stores: list[StoreCheckout]
+    totals: dict[str, Decimal]  # per currency, sorted by code
+    unpriced: int
+    source: str | None = None  # the --source asked for, as found
+
+    @property
+    def empty(self) -> bool:
+        return not self.stores
+
+    def links_to_open(self) -> list[str]:
+        return list(dict.fromkeys(link for store in self.stores for link in store.links_to_open()))
+
+
+def get_checkout(session: Session, *, user_id: int, source: str | None = None) -> Checkout:
+    """The user's cart per store with store-cart links; NotFound for an unknown SOURCE."""
+    found = sources_service.find_source(session, source) if source is not None else None
+    cart = cart_service.get_cart(session, user_id=user_id, source=found.name if found else None)
+    cache: dict[int, Source] = {}
+
+    def source_of(group: StoreGroup) -> Source | None:
+        if group.source_id is None:
+            return None
+        if group.source_id not in cache:
+            cache[group.source_id] = sources_service.get_source(session, group.source_id)
+        return cache[group.source_id]
+
+    return Checkout(
+        stores=[_store_checkout(group, source_of(group)) for group in cart.groups],
+        totals=cart.totals,
+        unpriced=cart.unpriced,
+        source=found.name if found else None,
+    )
+
+
+def _store_checkout(group: StoreGroup, source: Source | None) -> StoreCheckout:
+    tracking_id = source.tracking_id if source else None
+    link_template = source.link_template if source else None
+    # Lines go to the store module their page belongs to (a source is usually one
+    # store, but a user may file any page under any source).
+    by_store: dict[str, tuple[stores.Store, list[tuple[stores.CartLine, CartLine]]]] = {}
+    for line in group.lines:
+        page = line.url or line.affiliate_link
+        try:
+            store = stores.store_for_url(page)
+            if _users_own_link(line, tracking_id=tracking_id, link_template=link_template):
+                continue
+            wanted = stores.CartLine(url=page, product_id=store.product_id(page), quantity=line.quantity)
+        except UsageError:  # a stored URL we cannot read: it keeps its own link
+            continue
+        by_store.setdefault(store.api_name, (store, []))[1].append((wanted, line))
+
+    holder: dict[int, str] = {}  # product id -> the cart link holding it
+    cart_links: list[str] = []
+    for store, pairs in by_store.values():
+        ours = {id(wanted): line for wanted, line in pairs}
+        for link in store.cart_links([wanted for wanted, _ in pairs], tracking_id=tracking_id):
+            cart_links.append(link.url)
+            for held in link.lines:
+                line = ours.get(id(held))
+                if line is not None:
+                    holder.setdefault(line.product_id, link.url)
+    return StoreCheckout(
+        source=group.source,
+        source_id=group.source_id,
+        items=[CheckoutItem(line, holder.get(line.product_id)) for line in group.lines],
+        subtotals=group.subtotals,
+        unpriced=group.unpriced,
+        cart_links=cart_links,
+    )
+
+
+def _users_own_link(line: CartLine, *, tracking_id: str | None, link_template: str | None) -> bool:
+    """True when the stored link carries an affiliate id we did not put there."""
+    if line.url is None:
+        return True  # no page to build from: the stored link is all we know
+    ours = stores.affiliate_link(line.url, tracking_id=tracking_id, link_template=link_template)
+    return line.affiliate_link != ours
+
+
+# ---------------------------------------------------------------- after buying
+
+
+@dataclass(frozen=True)
+class StoreItems:
+    """One store's part of the cart, as `checkout done` names it."""
+
+    source: str | None  # None: products without a source
+    count: int
+
+    @property
+    def label(self) -> str:
+        return self.source or OTHER_SHOPS
+
+
+def _resolve(session: Session, store: str) -> Source | None:
+    """The source named STORE; None when STORE names the products without a source."""
+    try:
+        return sources_service.find_source(session, store)
+    except NotFound:
+        if store.strip().lower() in OTHER_NAMES:
+            return None
+        raise NotFound(
+            f"no source named {store!r} (see: ishop4u checkout; "
+            f"'{OTHER_NAMES[0]}' names the products without a source)"
+        ) from None
+
+
+def _store_lines(session: Session, *, user_id: int, source: Source | None) -> list[CartLine]:
+    if source is not None:
+        return cart_service.get_cart(session, user_id=user_id, source=source.name).lines
+    cart = cart_service.get_cart(session, user_id=user_id)
+    return [line for group in cart.groups if group.source_id is None for line in group.lines]
+
+
+def store_items(session: Session, *, user_id: int, store: str) -> StoreItems:
+    """How many items of STORE (a source, or 'other') the cart holds."""
+    source = _resolve(session, store)
+    lines = _store_lines(session, user_id=user_id, source=source)
+    return StoreItems(source.name if source else None, len(lines))
+
+
+def remove_store_items(session: Session, *, user_id: int, store: str) -> StoreItems:
+    """Remove STORE's items from the cart (after buying them there); how many went."""
+    source = _resolve(session, store)
+    lines = _store_lines(session, user_id=user_id, source=source)
+    if lines:
+        cart_service.remove_items(session, user_id=user_id, product_ids=[line.product_id for line in lines])
+    return StoreItems(source.name if source else None, len(lines))
