@@ -535,3 +535,31 @@ def test_cart_export_empty_cart_and_bad_format(cli):
     assert export(cli, "csv") == ",".join(transfer.CART_COLUMNS) + "\n"
     bad = cli("cart", "export", "--format", "xml")
     assert (bad.exit_code, bad.stderr) == (2, "Error: unknown format 'xml': use json or csv\n")
+
+
+def test_cart_import_from_stdin_reads_cart_list_json(cli, engine, tmp_path):
+    """`cart list --json` (no url field) piped into `cart import -` for another user gives the same lines."""
+    build_cart(cli, tmp_path)
+    listed = cli("cart", "list", "--json")
+    assert listed.exit_code == 0, listed
+    sign_up(cli, "Bob", "bob@example.com")
+    assert cli("user", "login", "bob@example.com", "--password-stdin", input=PW + "\n").exit_code == 0
+    run = cli("cart", "import", "-", input=listed.stdout)
+    assert run.exit_code == 0, run
+    assert run.stderr.endswith("4 new in your cart, 0 already in it; 0 products added to the catalogue.\n")
+    assert count(engine, "products") == 4
+    assert count(engine, "cart_items") == 8  # Ann's four lines, and now Bob's
+    mine = cli("cart", "list", "--json")
+    strip = lambda doc: [{k: v for k, v in i.items() if k != "added_at"} for i in json.loads(doc)["items"]]  # noqa: E731
+    assert strip(mine.stdout) == strip(listed.stdout)
+
+
+def test_cart_import_csv_from_stdin(cli):
+    sign_up(cli)
+    csv_text = 'url,price,currency,quantity,notes\nhttps://a.example.com/p/1,0.10,usd,3,"x, ""y""\nz"\n'
+    run = cli("cart", "import", "-", input=csv_text)
+    assert run.exit_code == 0, run
+    [item] = json.loads(export(cli))["items"]
+    assert (item["price"], item["currency"], item["quantity"], item["notes"], item["line_total"]) == (
+        "0.10", "USD", 3, 'x, "y"\nz', "0.30"
+    )
