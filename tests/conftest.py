@@ -121,6 +121,73 @@ def postgres_server() -> Iterator[PostgresServer]:
     server.drop(server.template)
 
 
+class SharedPostgresDatabase:
+    """One migrated PostgreSQL database for the whole run, emptied before each test.
+
+    Creating a database per test from a template costs ~0.8 s on this machine;
+    TRUNCATE ... RESTART IDENTITY and putting back the rows the migrations made
+    (the common stores) gives each test the same fresh state in milliseconds.
+    """
+
+    def __init__(self, server: PostgresServer) -> None:
+        self.server = server
+        self.name = f"ishop4u_t_{uuid.uuid4().hex[:12]}"
+        self.url = server.create(self.name, template=server.template)
+        with self._connect() as conn:
+            self.tables = [
+                t for (t,) in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            ]
+            self.rows = {}
+            for table in self.tables:
+                cur = conn.execute(f'SELECT * FROM "{table}"')
+                columns = [d.name for d in cur.description]
+                self.rows[table] = (columns, cur.fetchall())
+
+    def _connect(self):
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        u = make_url(self.url)
+        return psycopg.connect(
+            host=u.host or "localhost", port=u.port or 5432, user=u.username,
+            password=u.password, dbname=u.database, autocommit=True,
+        )
+
+    def reset(self) -> None:
+        with self._connect() as conn:
+            # Sessions left by a failed test must not hold locks that TRUNCATE waits on.
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            with conn.transaction():
+                names = ", ".join(f'"{t}"' for t in self.tables)
+                conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+                for table, (columns, rows) in self.rows.items():
+                    if not rows:
+                        continue
+                    cols = ", ".join(f'"{c}"' for c in columns)
+                    marks = ", ".join(["%s"] * len(columns))
+                    with conn.cursor() as cur:
+                        cur.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
+                    if "id" in columns:
+                        conn.execute(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM \"{table}\""
+                        )
+
+    def close(self) -> None:
+        self.server.drop(self.name)
+
+
+@pytest.fixture(scope="session")
+def shared_postgres_database(postgres_server: PostgresServer) -> Iterator[SharedPostgresDatabase]:
+    shared = SharedPostgresDatabase(postgres_server)
+    yield shared
+    shared.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -137,11 +204,9 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
         os.chmod(path, 0o600)
         yield str(path)
         return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = f"ishop4u_t_{uuid.uuid4().hex[:12]}"
-    url = server.create(name, template=server.template)
-    yield url
-    server.drop(name)
+    shared: SharedPostgresDatabase = request.getfixturevalue("shared_postgres_database")
+    shared.reset()
+    yield shared.url
 
 
 @pytest.fixture
