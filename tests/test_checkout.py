@@ -239,11 +239,25 @@ def test_one_source(shop):
     assert r.stdout.splitlines()[-1] == "Total: 89.99 USD"
 
 
+def test_other_shops_as_a_source(shop):
+    doc = checkout_doc(shop, "--source", "other")
+    assert [s["source"] for s in doc["stores"]] == [None]
+    assert doc["totals"] == [{"currency": "EUR", "amount": "50.00"}]
+    r = shop("checkout", "--source", "Other shops")
+    assert r.stdout.splitlines()[0] == "Other shops: 1 item"
+    assert r.stdout.splitlines()[-1] == "Total: 50.00 EUR"
+    assert shop("checkout", "done", "other", "--yes").exit_code == 0
+    r = shop("checkout", "--source", "other")
+    assert r.stderr == "Nothing to check out: your cart has no items from Other shops (add to it: ishop4u cart add URL).\n"
+
+
 def test_unknown_source_exits_3(shop):
     r = shop("checkout", "--source", "nowhere")
     assert r.exit_code == 3
     assert r.stdout == ""
-    assert r.stderr == "Error: no source named 'nowhere' (see: ishop4u source list)\n"
+    assert r.stderr == (
+        "Error: no source named 'nowhere' (see: ishop4u source list; 'other' names the products without a source)\n"
+    )
 
 
 def test_empty_cart(ann):
@@ -404,7 +418,7 @@ def test_done_unknown_store_exits_3(shop, db_rows):
     before = db_rows()
     r = shop("checkout", "done", "nowhere", "--yes")
     assert r.exit_code == 3
-    assert r.stderr.startswith("Error: no source named 'nowhere' (see: ishop4u checkout;")
+    assert r.stderr.startswith("Error: no source named 'nowhere' (see: ishop4u source list;")
     assert db_rows() == before
 
 

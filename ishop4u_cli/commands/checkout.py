@@ -15,7 +15,12 @@ MAX_TABS = 10  # --open asks before opening more
 app = typer.Typer(help=HELP, invoke_without_command=True, no_args_is_help=False)
 
 SourceOpt = Annotated[
-    str | None, typer.Option("--source", metavar="SOURCE", help="Only this source (store), by name or api name.")
+    str | None,
+    typer.Option(
+        "--source",
+        metavar="SOURCE",
+        help="Only this source (store), by name or api name; 'other' for products without one.",
+    ),
 ]
 OpenOpt = Annotated[
     bool,

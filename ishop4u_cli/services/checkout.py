@@ -65,7 +65,7 @@ class Checkout:
     stores: list[StoreCheckout]
     totals: dict[str, Decimal]  # per currency, sorted by code
     unpriced: int
-    source: str | None = None  # the --source asked for, as found
+    source: str | None = None  # the --source asked for, as shown ("Other shops" for 'other')
 
     @property
     def empty(self) -> bool:
@@ -76,9 +76,19 @@ class Checkout:
 
 
 def get_checkout(session: Session, *, user_id: int, source: str | None = None) -> Checkout:
-    """The user's cart per store with store-cart links; NotFound for an unknown SOURCE."""
-    found = sources_service.find_source(session, source) if source is not None else None
+    """The user's cart per store with store-cart links; NotFound for an unknown SOURCE.
+
+    SOURCE 'other' (when no source has that name) is the products without a source.
+    """
+    found = _resolve(session, source) if source is not None else None
     cart = cart_service.get_cart(session, user_id=user_id, source=found.name if found else None)
+    if source is not None and found is None:  # only the products without a source
+        groups = [group for group in cart.groups if group.source_id is None]
+        cart = cart_service.Cart(
+            groups=groups,
+            totals=groups[0].subtotals if groups else {},
+            unpriced=groups[0].unpriced if groups else 0,
+        )
     cache: dict[int, Source] = {}
 
     def source_of(group: StoreGroup) -> Source | None:
@@ -92,7 +102,7 @@ def get_checkout(session: Session, *, user_id: int, source: str | None = None) -
         stores=[_store_checkout(group, source_of(group)) for group in cart.groups],
         totals=cart.totals,
         unpriced=cart.unpriced,
-        source=found.name if found else None,
+        source=(found.name if found else OTHER_SHOPS) if source is not None else None,
     )
 
 
@@ -164,7 +174,7 @@ def _resolve(session: Session, store: str) -> Source | None:
         if store.strip().lower() in OTHER_NAMES:
             return None
         raise NotFound(
-            f"no source named {store!r} (see: ishop4u checkout; "
+            f"no source named {store!r} (see: ishop4u source list; "
             f"'{OTHER_NAMES[0]}' names the products without a source)"
         ) from None
 
