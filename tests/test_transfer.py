@@ -563,3 +563,14 @@ def test_cart_import_csv_from_stdin(cli):
     assert (item["price"], item["currency"], item["quantity"], item["notes"], item["line_total"]) == (
         "0.10", "USD", 3, 'x, "y"\nz', "0.30"
     )
+
+
+@pytest.mark.parametrize("command", [("product", "import"), ("cart", "import")])
+def test_import_of_non_utf8_stdin_is_a_usage_error(cli, db_rows, command):
+    sign_up(cli)
+    before = db_rows()
+    run = cli(*command, "-", input="url,name\nhttps://a.example.com/1,caf\xe9\n".encode("latin-1"))
+    assert (run.exit_code, run.stderr) == (
+        2, "Error: stdin is not UTF-8 text: save it as UTF-8 and import it again\n"
+    )
+    assert db_rows() == before

@@ -218,10 +218,8 @@ def import_(
 
         def work(s):
             user_id = auth.current_user(s).id
-            noun, rows = transfer.cart_rows(source, chosen)
-            return transfer.import_cart(
-                s, user_id=user_id, noun=noun, rows=rows, source=source, progress=tick
-            )
+            rows = transfer.cart_rows(source, chosen)
+            return transfer.import_cart(s, user_id=user_id, rows=rows, source=source, progress=tick)
 
         result = transfer.run_import(st.engine(), source, work)
     view.cart_import(result, name=source.name, as_json=as_json)

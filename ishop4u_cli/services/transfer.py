@@ -188,11 +188,12 @@ class Row:
     number: int  # the data row: 1 is the first row after a CSV header, or the first item
     line: int | None  # where it starts in the file, when that differs from the row number
     values: dict[str, Any]
+    noun: str = "row"  # how errors name it: "row 3 (line 4)", "item 3"
 
-    def where(self, noun: str = "row") -> str:
+    def where(self) -> str:
         if self.line is not None and self.line != self.number:
-            return f"{noun} {self.number} (line {self.line})"
-        return f"{noun} {self.number}"
+            return f"{self.noun} {self.number} (line {self.line})"
+        return f"{self.noun} {self.number}"
 
 
 def _decode_errors(name: str, rows: Iterator[Row]) -> Iterator[Row]:
@@ -202,7 +203,8 @@ def _decode_errors(name: str, rows: Iterator[Row]) -> Iterator[Row]:
             number = row.number
             yield row
     except UnicodeDecodeError:
-        raise UsageError(f"{name} is not UTF-8 text (after row {number})") from None
+        after = f" (after row {number})" if number else ""
+        raise UsageError(f"{name} is not UTF-8 text{after}: save it as UTF-8 and import it again") from None
 
 
 def csv_rows(name: str, lines: Iterable[str], *, columns: tuple[str, ...], required: tuple[str, ...],
@@ -413,15 +415,19 @@ class ProductImport:
 
 def product_rows(source: Input, fmt: str | None) -> Iterator[Row]:
     """The rows of a product file: CSV with a header, or JSON Lines (FMT None: by content)."""
-    lines: Iterator[str] = iter(source.text)
-    if fmt is None:
-        first, lines = _sniff(lines)
-        fmt = "jsonl" if first == "{" else "csv"
-    if fmt == "csv":
-        rows = csv_rows(source.name, lines, columns=PRODUCT_COLUMNS, required=("url",))
-    else:
-        rows = jsonl_rows(source.name, lines, columns=PRODUCT_COLUMNS)
-    return _decode_errors(source.name, rows)
+
+    def rows() -> Iterator[Row]:
+        lines: Iterator[str] = iter(source.text)
+        chosen = fmt
+        if chosen is None:
+            first, lines = _sniff(lines)
+            chosen = "jsonl" if first == "{" else "csv"
+        if chosen == "csv":
+            yield from csv_rows(source.name, lines, columns=PRODUCT_COLUMNS, required=("url",))
+        else:
+            yield from jsonl_rows(source.name, lines, columns=PRODUCT_COLUMNS)
+
+    return _decode_errors(source.name, rows())
 
 
 def _product_values(row: Row, sources: _Sources, default_currency: str) -> dict[str, Any]:
@@ -516,34 +522,37 @@ class CartImport:
     sources_created: list[str]
 
 
-def cart_rows(source: Input, fmt: str | None) -> tuple[str, Iterator[Row]]:
+def cart_rows(source: Input, fmt: str | None) -> Iterator[Row]:
     """The items of a cart file: the JSON document of `cart export`, or its CSV."""
-    lines: Iterator[str] = iter(source.text)
-    if fmt is None:
-        first, lines = _sniff(lines)
-        fmt = "json" if first == "{" else "csv"
-    if fmt == "csv":
-        rows = csv_rows(source.name, lines, columns=CART_COLUMNS, required=(), ignored=CART_IGNORED)
-        return "row", _decode_errors(source.name, rows)
-    return "item", _json_items(source.name, lines)
+
+    def rows() -> Iterator[Row]:
+        lines: Iterator[str] = iter(source.text)
+        chosen = fmt
+        if chosen is None:
+            first, lines = _sniff(lines)
+            chosen = "json" if first == "{" else "csv"
+        if chosen == "csv":
+            yield from csv_rows(source.name, lines, columns=CART_COLUMNS, required=(), ignored=CART_IGNORED)
+        else:
+            yield from _json_items(source.name, lines)
+
+    return _decode_errors(source.name, rows())
 
 
 def _json_items(name: str, lines: Iterable[str]) -> Iterator[Row]:
     """The items of a JSON document {"items": [...]} (read whole: a cart is not a catalogue)."""
     try:
         doc = json.loads("".join(lines), parse_float=Decimal, parse_constant=_no_constant)
-    except UnicodeDecodeError:
-        raise UsageError(f"{name} is not UTF-8 text") from None
     except ValueError as exc:
         raise UsageError(f"{name}: not valid JSON: {exc}") from None
     items = doc.get("items") if isinstance(doc, dict) else None
     if not isinstance(items, list):
         raise UsageError(f'{name}: not a cart: expected a JSON object with an "items" list')
     for number, item in enumerate(items, start=1):
-        row = Row(number, None, {})
+        row = Row(number, None, {}, noun="item")
         if not isinstance(item, dict):
-            raise UsageError(f"item {number}: not a JSON object")
-        yield replace(row, values=_known_keys(item, CART_COLUMNS, row.where("item"), CART_IGNORED))
+            raise UsageError(f"{row.where()}: not a JSON object")
+        yield replace(row, values=_known_keys(item, CART_COLUMNS, row.where(), CART_IGNORED))
 
 
 def _quantity(row: Row, where: str) -> int:
@@ -586,8 +595,8 @@ class _CartEntry:
     added_at: datetime | None
 
 
-def _cart_entry(row: Row, noun: str, sources: _Sources, default_currency: str) -> _CartEntry:
-    where = row.where(noun)
+def _cart_entry(row: Row, sources: _Sources, default_currency: str) -> _CartEntry:
+    where = row.where()
     try:
         link = _text(row, "affiliate_link", where=where)
         url = _text(row, "url", where=where) or link
@@ -628,7 +637,7 @@ def _cart_entry(row: Row, noun: str, sources: _Sources, default_currency: str) -
         raise UsageError(message if message.startswith(prefix) else prefix + message) from None
 
 
-def import_cart(session: Session, *, user_id: int, noun: str, rows: Iterable[Row],
+def import_cart(session: Session, *, user_id: int, rows: Iterable[Row],
                 source: Input | None = None, progress: Progress | None = None) -> CartImport:
     """Put the file's items in USER_ID's cart, in this transaction; the first bad item raises.
 
@@ -650,7 +659,7 @@ def import_cart(session: Session, *, user_id: int, noun: str, rows: Iterable[Row
     for chunk in _chunks(rows):
         entries: list[_CartEntry] = []
         for row in chunk:
-            entry = _cart_entry(row, noun, sources, default_currency)
+            entry = _cart_entry(row, sources, default_currency)
             key = entry.product["canonical_url"]
             if key in first_seen:
                 raise UsageError(
