@@ -180,13 +180,16 @@ def name_from_url(url: str) -> str:
     """
     parts = urlsplit(url)
     host = (parts.hostname or "").removeprefix("www.")
-    segments = [unquote(seg) for seg in parts.path.split("/") if seg]
+    # Amazon's "ref=sr_1_1" path segments are tracking, never a name.
+    segments = [unquote(seg) for seg in parts.path.split("/") if seg and not seg.startswith(("ref=", "ref_"))]
     for seg in reversed(segments):
         stem = re.sub(r"\.(html?|php|aspx?)$", "", seg, flags=re.IGNORECASE)
         words = [w for w in re.split(r"[-_+\s]+", stem) if w]
         if len(words) >= 2 and sum(any(ch.isalpha() for ch in w) for w in words) >= 2:
             return clean_name(" ".join(words)[:NAME_MAX])
-    last = re.sub(r"\.(html?|php|aspx?)$", "", segments[-1], flags=re.IGNORECASE) if segments else ""
+    last = stores.product_id(url) or (
+        re.sub(r"\.(html?|php|aspx?)$", "", segments[-1], flags=re.IGNORECASE) if segments else ""
+    )
     return clean_name(f"{host} product {last}".strip()[:NAME_MAX])
 
 
