@@ -128,7 +128,7 @@ def add_items(
     """Add every request in this one transaction; the first bad one raises and nothing stays."""
     check_quantity(quantity)
     note = clean_notes(notes) if notes is not None else None
-    done: list[Added] = []
+    resolved: list[tuple[ItemRequest, ProductView, bool]] = []
     for request in requests:
         created = False
         try:
@@ -140,6 +140,13 @@ def add_items(
                 product = products_service.get_product(session, request.product_id)
         except (UsageError, NotFound) as exc:
             raise type(exc)(f"{request.label}: {exc}") from None
+        resolved.append((request, product, created))
+    # Upsert in product-id order (a stable sort keeps repeats in the order given): two
+    # concurrent adds naming the same products in different orders would otherwise lock
+    # the cart rows in opposite orders and deadlock on PostgreSQL.
+    totals: dict[int, int] = {}
+    for index in sorted(range(len(resolved)), key=lambda i: resolved[i][1].id):
+        request, product, _ = resolved[index]
         total = _upsert(session, user_id=user_id, product_id=product.id, quantity=quantity,
                         notes=note, set_notes=notes is not None)
         if total > QTY_MAX:
@@ -147,8 +154,11 @@ def add_items(
                 f"{request.label}: product {product.id} would have quantity {total} in your cart; "
                 f"the most is {QTY_MAX} (nothing was added)"
             )
-        done.append(Added(request.label, product, total, quantity, created))
-    return done
+        totals[index] = total
+    return [
+        Added(request.label, product, totals[index], quantity, created)
+        for index, (request, product, created) in enumerate(resolved)
+    ]
 
 
 def _upsert(
