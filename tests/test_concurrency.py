@@ -64,8 +64,8 @@ def test_concurrent_cart_adds_lose_nothing(cli, db_url, engine):
     items = ids * REPEATS_PER_RUN  # 1 2 3 1 2 3 ...
 
     def worker(i: int) -> list[Run]:
-        # Half the workers take the products in the other order: on PostgreSQL two
-        # transactions can then deadlock, and the retry must absorb it.
+        # Half the workers name the products in the other order: unless cart add locks
+        # rows in one order, PostgreSQL transactions deadlock here ("deadlock detected").
         order = items if i % 2 == 0 else items[::-1]
         return [_ishop4u(db_url, "cart", "add", *order, "--qty", "1") for _ in range(RUNS_PER_PROCESS)]
 
