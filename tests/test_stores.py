@@ -556,3 +556,15 @@ def test_a_users_tagged_link_is_always_kept(url, tracking_id):
     tagged = affiliate_link(url, tracking_id="someone-20")
     if tagged != normalize_url(url):  # the store could tag it
         assert affiliate_link(tagged, tracking_id=tracking_id) == tagged
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_store_url | st.sampled_from([u for u, *_ in RECOGNISED] + [u for u, _ in NORMALIZED]))
+def test_plain_urls_skip_canonicalization_without_changing_the_result(url):
+    """The bulk-import fast path (stores.base._canonical) agrees with canonicalizing every URL."""
+    from ishop4u_cli.stores import base, networks, urls
+
+    store = store_for_url(url)
+    unwrapped = networks.unwrap(url)
+    assert store._normalize(base._canonical(unwrapped)) == store._normalize(urls.canonical(unwrapped))
+    assert store._product_id(base._canonical(unwrapped)) == store._product_id(urls.canonical(unwrapped))

@@ -7,7 +7,7 @@ back as small dataclasses: no ORM objects are loaded needlessly.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -145,12 +145,14 @@ def summary(session: Session, source: Source) -> SourceSummary:
 # ---------------------------------------------------------------- checks
 
 
+# Unicode category Cc is exactly C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F).
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_NEWLINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def without_controls(text: str, *, keep_newlines: bool = False) -> str:
     """TEXT without control characters (an escape sequence in a name must not reach a terminal)."""
-    keep = "\n\t" if keep_newlines else ""
-    return "".join(
-        ch if ch in keep or unicodedata.category(ch) != "Cc" else " " for ch in text
-    )
+    return (_CONTROLS_BUT_NEWLINES if keep_newlines else _CONTROLS).sub(" ", text)
 
 
 def one_line(text: str) -> str:

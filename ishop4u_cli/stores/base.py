@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 
 from ishop4u_cli.errors import UsageError
 from ishop4u_cli.stores import networks, urls
 
 
+@functools.lru_cache(maxsize=256)
 def check_url(url: str) -> str:
     """URL stripped, if it is http(s) with a host; a UsageError naming it otherwise."""
     from urllib.parse import urlsplit
@@ -58,11 +61,11 @@ class Store:
 
     def product_id(self, url: str) -> str | None:
         """The store's own id for the product (an ASIN, an item id), when the URL has one."""
-        return self._product_id(urls.canonical(networks.unwrap(url)))
+        return self._product_id(_canonical(networks.unwrap(url)))
 
     def normalize(self, url: str) -> str:
         """Keep what identifies the product; drop tracking noise and the fragment."""
-        return self._normalize(urls.canonical(networks.unwrap(url)))
+        return _normalized(self, url)
 
     def has_affiliate_id(self, url: str) -> bool:
         """True when the user's link already carries someone's affiliate id."""
@@ -99,3 +102,28 @@ class Store:
 
     def _affiliate_link(self, url: str, tracking_id: str) -> str:
         return url
+
+
+@functools.lru_cache(maxsize=256)
+def _normalized(store: Store, url: str) -> str:
+    # The same URL is normalized several times while one product is added (its
+    # canonical URL, then its affiliate link): the second time is free.
+    return store._normalize(_canonical(networks.unwrap(url)))
+
+
+# Letters, digits and the URL delimiters that canonicalization leaves as they are.
+_PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?&=+,;@!$*]*")
+
+
+def _canonical(url: str) -> str:
+    """The canonical form the stores read; a plain lowercase-host URL needs no w3lib pass.
+
+    Store modules rebuild the URL from its parts (host, path, allowlisted query
+    pairs, sorted), so for a URL with nothing to decode, escape or lowercase,
+    canonicalizing first changes nothing but costs a third of a bulk import.
+    tests/test_stores.py checks the two paths agree.
+    """
+    head = url.split("/", 3)[:3]
+    if _PLAIN_URL.fullmatch(url) and "/".join(head) == "/".join(head).lower():
+        return url
+    return urls.canonical(url)

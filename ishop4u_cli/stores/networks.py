@@ -7,6 +7,8 @@ the product is recognised and stored once.
 
 from __future__ import annotations
 
+import functools
+
 from ishop4u_cli.stores import urls
 
 # Redirect hosts (and the domains under which they live) -> the parameter naming the destination.
@@ -43,6 +45,7 @@ REDIRECTS: dict[str, str | None] = {
 LANDING_PARAMS = ("irclickid", "irgwc", "cjevent", "awc", "sscid", "ranmid", "ransiteid", "wmlspartner")
 
 
+@functools.lru_cache(maxsize=1024)
 def redirect_domain(host: str) -> str | None:
     return urls.match_domain(host, REDIRECTS)
 
@@ -66,6 +69,7 @@ def target_of(url: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
 def unwrap(url: str) -> str:
     """The product page behind network redirects (a few levels deep), else URL itself."""
     for _ in range(3):

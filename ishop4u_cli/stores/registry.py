@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from ishop4u_cli.stores import networks, urls
 from ishop4u_cli.stores.aliexpress import AliExpress
 from ishop4u_cli.stores.amazon import Amazon
@@ -17,7 +19,11 @@ STORES: list[Store] = [Amazon(), AliExpress(), Ebay(), Walmart(), Etsy()]
 
 def store_for_url(url: str) -> Store:
     """The store URL belongs to; a network redirect belongs to the store it leads to."""
-    host = urls.host_of(networks.unwrap(url))
+    return _store_for_host(urls.host_of(networks.unwrap(url)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _store_for_host(host: str) -> Store:
     return next((store for store in STORES if store.recognises(host)), GENERIC)
 
 

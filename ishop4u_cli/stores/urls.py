@@ -6,6 +6,7 @@ parts to keep.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, urlencode, urlparse, urlsplit, urlunsplit
@@ -36,6 +37,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 TEMPLATE_FIELDS = ("url", "tracking_id")
 
 
+@functools.lru_cache(maxsize=256)
 def host_of(url: str) -> str:
     """The URL's host, lowercased, without a trailing dot ('' when there is none)."""
     try:
