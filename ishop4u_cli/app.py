@@ -4,8 +4,6 @@ Only Typer is imported at start-up; each command imports its service (and with
 it SQLAlchemy) when it runs, so --help, --version and completion stay fast.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """Helpers every command module uses: the run's state, confirmations, the --json option."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

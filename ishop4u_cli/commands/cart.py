@@ -1,7 +1,5 @@
 """`ishop4u cart`: Your cart across every store."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

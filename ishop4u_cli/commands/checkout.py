@@ -1,7 +1,5 @@
 """`ishop4u checkout`: store by store, the links to buy your cart with."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """`ishop4u db`: where the database is, its revision, upgrades and backups."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

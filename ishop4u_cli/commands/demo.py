@@ -1,7 +1,5 @@
 """`ishop4u demo`: the whole flow on a throwaway database."""
 
-from __future__ import annotations
-
 from ishop4u_cli import render
 
 

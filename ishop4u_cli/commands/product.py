@@ -1,7 +1,5 @@
 """`ishop4u product`: Products: their pages, prices and affiliate links."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """`ishop4u source`: Affiliate sources (stores) and your tracking ids."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -6,8 +6,6 @@ Passwords are read before a transaction starts, so no database lock is held
 while someone types.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 
