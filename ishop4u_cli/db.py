@@ -100,8 +100,14 @@ def make_engine(url: str) -> Engine:
             from sqlalchemy.engine import make_url
 
             # Timestamps are UTC; keep any libpq options the URL carries (search_path, ...).
-            options = f"{make_url(url).query.get('options', '')} -c timezone=UTC".strip()
-            engine = create_engine(url, connect_args={"options": options})
+            query = make_url(url).query
+            connect_args: dict[str, object] = {
+                "options": f"{query.get('options', '')} -c timezone=UTC".strip()
+            }
+            # A server that drops packets must not hang a command for minutes.
+            if "connect_timeout" not in query:
+                connect_args["connect_timeout"] = 10
+            engine = create_engine(url, connect_args=connect_args)
         else:
             engine = create_engine(url)
     except (ImportError, NoSuchModuleError) as exc:
