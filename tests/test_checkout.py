@@ -14,6 +14,7 @@ import sys
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from terminal import run_at_terminal
 
 AMAZON_TAG = "mytag-20"
 EPN_CAMPID = "5338000000"
@@ -432,40 +433,6 @@ def test_help_names_the_subcommand(cli):
 
 
 # ---------------------------------------------------------------- at a terminal
-
-
-def run_at_terminal(args: list[str], answers: list[str], env: dict[str, str], timeout: float = 30) -> tuple[int, str]:
-    """Run the program on a pseudo-terminal, typing each answer at a prompt; (exit, screen)."""
-    import pty
-    import select
-    import time
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child
-        os.execve(sys.executable, [sys.executable, "-m", "ishop4u_cli", *args], {**os.environ, **env})
-    screen = b""
-    pending = [a.encode() + b"\n" for a in answers]
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.3)
-            if ready:
-                try:
-                    chunk = os.read(fd, 1024)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                screen += chunk
-            elif pending and screen.endswith(b": "):
-                os.write(fd, pending.pop(0))
-        else:
-            os.kill(pid, 9)
-            raise AssertionError(f"timed out; the screen so far: {screen!r}")
-    finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    return os.waitstatus_to_exitcode(status), screen.decode().replace("\r\n", "\n")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from ishop4u_cli import settings
+from terminal import run_at_terminal
 
 PW = "secret-pw"
 BOB_PW = "bobs-own-pw"
@@ -545,41 +546,6 @@ def test_each_user_sees_only_their_own_cart(cli, engine):
 
 
 # ---------------------------------------------------------------- at a terminal
-
-
-def run_at_terminal(args: list[str], answers: list[str], timeout: float = 30) -> tuple[int, str]:
-    """Run the program on a pseudo-terminal, typing each answer when a prompt waits; (exit, screen)."""
-    import os
-    import pty
-    import select
-    import time
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: its controlling terminal is the pty
-        os.execv(sys.executable, [sys.executable, "-m", "ishop4u_cli", *args])
-    screen = b""
-    pending = [a.encode() + b"\n" for a in answers]
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.3)
-            if ready:
-                try:
-                    chunk = os.read(fd, 1024)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                screen += chunk
-            elif pending and screen.endswith(b": "):  # quiet, and a prompt is waiting
-                os.write(fd, pending.pop(0))
-        else:
-            os.kill(pid, 9)
-            raise AssertionError(f"timed out; the screen so far: {screen!r}")
-    finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    return os.waitstatus_to_exitcode(status), screen.decode().replace("\r\n", "\n")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
