@@ -8,7 +8,6 @@ swap it). Area-specific views live in the modules beside this one.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 from decimal import Decimal
@@ -52,10 +51,6 @@ def json_doc(document: Any) -> None:
     sys.stdout.write(json.dumps(document, default=_json_default, ensure_ascii=False, indent=2) + "\n")
 
 
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
 def console(*, stderr: bool = False) -> Console:
     """A Rich console on the current stdout (or stderr).
 
@@ -87,7 +82,3 @@ def literal(text: str | None) -> str:
     from rich.markup import escape
 
     return escape(text or "")
-
-
-def no_color() -> bool:
-    return "NO_COLOR" in os.environ
