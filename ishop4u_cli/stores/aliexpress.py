@@ -28,10 +28,7 @@ class AliExpress(Store):
         return urls.match_domain(host, DOMAINS) is not None
 
     def _product_id(self, url: str) -> str | None:
-        if urls.match_domain(urls.host_of(url), DOMAINS) is None:
-            return None
-        match = _ITEM_PATH.match(urls.path_of(url))
-        return match.group(1) if match else None
+        return urls.id_in_path(url, DOMAINS, _ITEM_PATH)
 
     def _normalize(self, url: str) -> str:
         host = urls.host_of(url)

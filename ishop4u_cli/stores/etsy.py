@@ -22,10 +22,7 @@ class Etsy(Store):
         return urls.match_domain(host, DOMAINS + SHORT_HOSTS) is not None
 
     def _product_id(self, url: str) -> str | None:
-        if urls.match_domain(urls.host_of(url), DOMAINS) is None:
-            return None
-        match = _LISTING.match(urls.path_of(url))
-        return match.group(1) if match else None
+        return urls.id_in_path(url, DOMAINS, _LISTING)
 
     def _normalize(self, url: str) -> str:
         listing = self._product_id(url)

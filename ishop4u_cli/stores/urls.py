@@ -51,6 +51,14 @@ def path_of(url: str) -> str:
     return urlparse(url).path
 
 
+def id_in_path(url: str, domains: Iterable[str], pattern: re.Pattern[str]) -> str | None:
+    """PATTERN's first group matched at the start of URL's path, when URL is on one of DOMAINS."""
+    if match_domain(host_of(url), domains) is None:
+        return None
+    match = pattern.match(path_of(url))
+    return match.group(1) if match else None
+
+
 def match_domain(host: str, domains: Iterable[str]) -> str | None:
     """The domain in DOMAINS that HOST is or is under (amazon.co.uk for smile.amazon.co.uk).
 
