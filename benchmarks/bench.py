@@ -124,7 +124,9 @@ class Bench:
 
     # ------------------------------------------------------------ running
 
-    def run(self, args: list[str], *, stdin: str | None = None, check: bool = True) -> tuple[float, float, float]:
+    def run(
+        self, args: list[str], *, stdin: str | None = None, check: bool = True
+    ) -> tuple[float, float, float]:
         """Run ARGS once: (wall seconds, CPU seconds, peak RSS in MB), from the kernel's wait4."""
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -169,8 +171,10 @@ class Bench:
     def empty_db(self) -> Path:
         """A database at the newest revision with one signed-in user."""
         path = self.root / "empty.db"
-        self.run([*self.cmd, "--db", str(path), "user", "add", "Bench", "bench@example.com",
-                  "--password-stdin"], stdin="bench-password-123\n")
+        self.run(
+            [*self.cmd, "--db", str(path), "user", "add", "Bench", "bench@example.com", "--password-stdin"],
+            stdin="bench-password-123\n",
+        )
         return path
 
     def copy(self, src: Path, name: str) -> Path:
@@ -184,7 +188,9 @@ class Bench:
 def product_url(i: int, rng: random.Random) -> str:
     kind = i % 5
     if kind == 0:
-        asin = "B0" + "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(7)) + str(i % 10)
+        asin = (
+            "B0" + "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(7)) + str(i % 10)
+        )
         return f"https://www.amazon.com/dp/{asin}{i}?ref=sr_1_{i % 40}&utm_source=bench"
     if kind == 1:
         return f"https://www.ebay.com/itm/{100000000000 + i}?hash=item{i:x}"
@@ -220,8 +226,16 @@ def write_cart_csv(path: Path, n: int, *, seed: int = 7) -> None:
             name = " ".join(rng.choice(WORDS) for _ in range(3))
             price = f"{rng.randint(1, 99999) / 100:.2f}"
             notes = "gift, wrap it" if i % 10 == 0 else ""
-            w.writerow([name, product_url(i + 10_000_000, rng), price, ("USD", "EUR")[i % 2],
-                        rng.randint(1, 5), notes])
+            w.writerow(
+                [
+                    name,
+                    product_url(i + 10_000_000, rng),
+                    price,
+                    ("USD", "EUR")[i % 2],
+                    rng.randint(1, 5),
+                    notes,
+                ]
+            )
 
 
 # ---------------------------------------------------------------- report
@@ -233,8 +247,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help="timed runs per case (default 7; 5 for imports)")
     parser.add_argument("--products", type=int, help="products to import (default 100,000)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    parser.add_argument("--cases", default="startup,bulk,scale",
-                        help="which groups to run, comma-separated: startup, bulk, scale (default: all)")
+    parser.add_argument(
+        "--cases",
+        default="startup,bulk,scale",
+        help="which groups to run, comma-separated: startup, bulk, scale (default: all)",
+    )
     opts = parser.parse_args()
     cases = {c.strip() for c in opts.cases.split(",") if c.strip()}
     unknown = cases - {"startup", "bulk", "scale"}
@@ -249,8 +266,10 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="ishop4u-bench-"))
     b = Bench(root, runs)
     try:
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
-              f"Python {platform.python_version()}")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
+            f"Python {platform.python_version()}"
+        )
         print(f"program: {' '.join(b.cmd)}; {runs} runs a case ({import_runs} for imports), median")
         print("building the data ...", flush=True)
         empty = b.empty_db()
@@ -270,19 +289,26 @@ def main() -> None:
         results: list[tuple[str, bool]] = []
 
         def line(label: str, t: Timing) -> None:
-            print(f"  {label:<60} {t.median * 1000:7.0f} ms  cpu {t.cpu * 1000:6.0f} ms   (runs: "
-                  + ", ".join(f"{x * 1000:.0f}" for x in t.runs) + ")", flush=True)
+            print(
+                f"  {label:<60} {t.median * 1000:7.0f} ms  cpu {t.cpu * 1000:6.0f} ms   (runs: "
+                + ", ".join(f"{x * 1000:.0f}" for x in t.runs)
+                + ")",
+                flush=True,
+            )
 
         def ratio(label: str, a: Timing, b: Timing, target: float) -> None:
             r = a.median / b.median
-            results.append((f"{label} = {r:.2f}x (cpu {a.cpu / b.cpu:.2f}x), target <= {target:g}x", r <= target))
+            results.append(
+                (f"{label} = {r:.2f}x (cpu {a.cpu / b.cpu:.2f}x), target <= {target:g}x", r <= target)
+            )
 
         # The start-up pair is measured for the scale case too: it is the search's yardstick.
         cart_list = libs = None
         if cases & {"startup", "scale"}:
             print("\nstart-up")
-            cart_list, libs = b.pair([*b.cmd, "--db", str(db100), "cart", "list"],
-                                     [PY, "-c", "import typer, rich.table, sqlmodel"])
+            cart_list, libs = b.pair(
+                [*b.cmd, "--db", str(db100), "cart", "list"], [PY, "-c", "import typer, rich.table, sqlmodel"]
+            )
             line("ishop4u cart list (100 items)", cart_list)
             line('python -c "import typer, rich.table, sqlmodel"', libs)
             ratio("cart list (100 items) / import typer, rich.table, sqlmodel", cart_list, libs, 1.15)
@@ -306,14 +332,20 @@ def main() -> None:
             line("python: csv + sqlite3 executemany (same rows, same schema)", base)
             ratio(f"product import / sqlite3 executemany ({n_products:,} rows)", imp, base, 5)
             print(f"  (about {imp.cpu / n_products * 1e6:.0f} µs of CPU a row, start-up included)")
-            print(f"  peak RSS of the import: {imp.peak_rss_mb:.0f} MB (the sqlite3 baseline: {base.peak_rss_mb:.0f} MB)")
-            results.append((f"import peak RSS = {imp.peak_rss_mb:.0f} MB, target < 200 MB", imp.peak_rss_mb < 200))
+            print(
+                f"  peak RSS of the import: {imp.peak_rss_mb:.0f} MB (the sqlite3 baseline: {base.peak_rss_mb:.0f} MB)"
+            )
+            results.append(
+                (f"import peak RSS = {imp.peak_rss_mb:.0f} MB, target < 200 MB", imp.peak_rss_mb < 200)
+            )
 
         if "scale" in cases:
             assert cart_list is not None
             print("\nscale")
-            big, small = b.pair([*b.cmd, "--db", str(db_big), "cart", "list", "--json"],
-                                [*b.cmd, "--db", str(db100), "cart", "list", "--json"])
+            big, small = b.pair(
+                [*b.cmd, "--db", str(db_big), "cart", "list", "--json"],
+                [*b.cmd, "--db", str(db100), "cart", "list", "--json"],
+            )
             line(f"ishop4u cart list --json ({n_big_cart:,} items)", big)
             line("ishop4u cart list --json (100 items)", small)
             ratio(f"cart list --json {n_big_cart:,} / 100 items", big, small, 2)
@@ -324,18 +356,22 @@ def main() -> None:
             line(f"ishop4u product list --search zebra ({n_products:,} products)", search)
             line("ishop4u product list --search zebra (100 products)", search_small)
             limit = cart_list.median + 0.2
-            results.append((
-                f"product list --search over {n_products:,} = {search.median * 1000:.0f} ms; start-up "
-                f"(cart list, 100 items) + 0.2 s = {limit * 1000:.0f} ms "
-                f"(the same search over 100 products: {search_small.median * 1000:.0f} ms)",
-                search.median <= limit,
-            ))
+            results.append(
+                (
+                    f"product list --search over {n_products:,} = {search.median * 1000:.0f} ms; start-up "
+                    f"(cart list, 100 items) + 0.2 s = {limit * 1000:.0f} ms "
+                    f"(the same search over 100 products: {search_small.median * 1000:.0f} ms)",
+                    search.median <= limit,
+                )
+            )
 
         print("\nratios and targets")
         for text, ok in results:
             print(f"  [{'met' if ok else 'MISSED':^6}] {text}")
         if opts.quick:
-            print("  (--quick: smaller data than the targets are set for; run without it for the real figures)")
+            print(
+                "  (--quick: smaller data than the targets are set for; run without it for the real figures)"
+            )
     finally:
         if opts.keep:
             print(f"\ndata kept in {root}")

@@ -151,8 +151,7 @@ def upgrade(engine: Engine) -> UpgradeResult:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
                     if broken is not None:
                         raise DatabaseError(
-                            f"the upgrade would break a foreign key in table {broken[0]}; "
-                            "nothing was changed"
+                            f"the upgrade would break a foreign key in table {broken[0]}; nothing was changed"
                         )
                 end = db.read_revision(conn)
         finally:

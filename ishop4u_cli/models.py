@@ -91,9 +91,7 @@ class CartItem(SQLModel, table=True):
     )
     product_id: int | None = Field(
         default=None,
-        sa_column=sa.Column(
-            sa.Integer(), sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=True
-        ),
+        sa_column=sa.Column(sa.Integer(), sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=True),
     )
     quantity: int | None = Field(
         default=None, sa_column=sa.Column(sa.Integer(), server_default="1", nullable=True)

@@ -135,7 +135,8 @@ class SharedPostgresDatabase:
         self.url = server.create(self.name, template=server.template)
         with self._connect() as conn:
             self.tables = [
-                t for (t,) in conn.execute(
+                t
+                for (t,) in conn.execute(
                     "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
                 )
             ]
@@ -151,8 +152,12 @@ class SharedPostgresDatabase:
 
         u = make_url(self.url)
         return psycopg.connect(
-            host=u.host or "localhost", port=u.port or 5432, user=u.username,
-            password=u.password, dbname=u.database, autocommit=True,
+            host=u.host or "localhost",
+            port=u.port or 5432,
+            user=u.username,
+            password=u.password,
+            dbname=u.database,
+            autocommit=True,
         )
 
     def reset(self) -> None:
@@ -279,8 +284,9 @@ def cli(db_url: str):
 def run_ishop4u():
     """Run the installed program in a subprocess (a real process, real stdin/stdout)."""
 
-    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None,
-            timeout: float = 60) -> Run:
+    def run(
+        *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> Run:
         full_env = dict(os.environ)
         full_env.update(env or {})
         proc = subprocess.run(

@@ -30,7 +30,9 @@ def describe(engine: Engine) -> dict:
             for c in insp.get_columns(table)
         }
         uniques = sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table))
-        indexes = sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(table))
+        indexes = sorted(
+            (i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(table)
+        )
         fks = sorted(
             (tuple(f["constrained_columns"]), f["referred_table"], (f.get("options") or {}).get("ondelete"))
             for f in insp.get_foreign_keys(table)

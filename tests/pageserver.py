@@ -67,8 +67,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(302, b"", location=query["to"][0])
         return self.send(404, b"no such route")
 
-    def send(self, status: int, body: bytes, *, content_type: str = "text/html; charset=utf-8",
-             location: str | None = None) -> None:
+    def send(
+        self,
+        status: int,
+        body: bytes,
+        *,
+        content_type: str = "text/html; charset=utf-8",
+        location: str | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))

@@ -73,7 +73,10 @@ def test_seed_database_is_adopted_with_every_row(empty_target, foreign_revision)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT quantity, notes FROM cart_items").one() == (3, "for the office")
         # The seed already had an Amazon row: it was not duplicated.
-        assert conn.exec_driver_sql("SELECT count(*) FROM affiliate_sources WHERE api_name='amazon'").scalar() == 1
+        assert (
+            conn.exec_driver_sql("SELECT count(*) FROM affiliate_sources WHERE api_name='amazon'").scalar()
+            == 1
+        )
     engine.dispose()
 
 
@@ -81,7 +84,10 @@ def test_seed_database_is_adopted_with_every_row(empty_target, foreign_revision)
     ("edit", "expected"),
     [
         (lambda ddl: ddl.replace("    image_url TEXT,\n", ""), "products lacks image_url"),
-        (lambda ddl: ddl.replace("    notes TEXT,\n", "    notes TEXT,\n    gift BOOLEAN,\n"), "cart_items has columns the seed does not: gift"),
+        (
+            lambda ddl: ddl.replace("    notes TEXT,\n", "    notes TEXT,\n    gift BOOLEAN,\n"),
+            "cart_items has columns the seed does not: gift",
+        ),
     ],
 )
 def test_mismatching_database_is_refused_and_untouched(empty_target, edit, expected):

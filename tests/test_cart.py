@@ -48,8 +48,13 @@ def quantities(cli):
 def test_needs_a_signed_in_user(cli, db_rows):
     pid = product(cli, "https://shop.example/a", "--price", "1")
     before = db_rows()
-    for args in (["add", str(pid)], ["list"], ["update", str(pid), "--qty", "2"], ["remove", str(pid)],
-                 ["clear", "--yes"]):
+    for args in (
+        ["add", str(pid)],
+        ["list"],
+        ["update", str(pid), "--qty", "2"],
+        ["remove", str(pid)],
+        ["clear", "--yes"],
+    ):
         r = cli("cart", *args)
         assert r.exit_code == 4, (args, r)
     # A URL is not stored either when nobody is signed in.
@@ -94,7 +99,12 @@ def test_table_grouped_by_store_with_subtotals(ann):
     c = product(cli, "https://www.ebay.com/itm/5", "--price", "5", "--currency", "EUR", "--name", "Lens")
     d = product(cli, "https://shop.example/no-price-1", "--name", "Mystery box")
     e = product(cli, "https://www.amazon.com/dp/B000000003", "--name", "Unpriced lamp")
-    assert cli("cart", "add", str(a), str(b), str(c), str(d), str(e), "--qty", "3", "--notes", "[x] note").exit_code == 0
+    assert (
+        cli(
+            "cart", "add", str(a), str(b), str(c), str(d), str(e), "--qty", "3", "--notes", "[x] note"
+        ).exit_code
+        == 0
+    )
 
     r = cli("cart", "list")
     assert r.exit_code == 0, r
@@ -297,7 +307,11 @@ def test_no_color_on_a_terminal(ann):
         env.update({"TERM": "xterm-256color", "COLUMNS": "200", **extra_env})
         proc = subprocess.run(
             [sys.executable, "-m", "ishop4u_cli", "--db", cli.db_url, "cart", "list"],
-            stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, timeout=60,
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            timeout=60,
         )
         os.close(follower)
         chunks = []

@@ -19,7 +19,16 @@ from terminal import run_at_terminal
 AMAZON_TAG = "mytag-20"
 EPN_CAMPID = "5338000000"
 EPN = "mkcid=1&mkrid=711-53200-19255-0&campid=5338000000&toolid=10001&mkevt=1"
-ITEM_KEYS = ["product_id", "name", "price", "currency", "quantity", "line_total", "affiliate_link", "cart_link"]
+ITEM_KEYS = [
+    "product_id",
+    "name",
+    "price",
+    "currency",
+    "quantity",
+    "line_total",
+    "affiliate_link",
+    "cart_link",
+]
 STORE_KEYS = ["source", "items", "subtotals", "unpriced_items", "cart_link", "cart_links"]
 
 
@@ -56,13 +65,36 @@ def shop(ann):
     assert cli("source", "edit", "amazon", "--tag", AMAZON_TAG).exit_code == 0
     assert cli("source", "edit", "ebay", "--tag", EPN_CAMPID).exit_code == 0
     ids = {
-        "book": in_cart(cli, "https://www.amazon.com/Book/dp/B000000001/ref=sr_1_1?utm_source=x", 3,
-                        "--name", "Book", "--price", "19.99"),
+        "book": in_cart(
+            cli,
+            "https://www.amazon.com/Book/dp/B000000001/ref=sr_1_1?utm_source=x",
+            3,
+            "--name",
+            "Book",
+            "--price",
+            "19.99",
+        ),
         "mug": in_cart(cli, "https://www.amazon.com/dp/B000000002?th=1", 1, "--name", "[sale] mug"),
-        "lens": in_cart(cli, "https://www.ebay.com/itm/256789012345?_trksid=p2047675", 1,
-                        "--name", "Lens 50mm", "--price", "89.99"),
-        "tee": in_cart(cli, "https://tees.example/products/tee?variant=4242&utm_medium=ig", 2,
-                       "--name", "Tee", "--price", "25", "--currency", "EUR"),
+        "lens": in_cart(
+            cli,
+            "https://www.ebay.com/itm/256789012345?_trksid=p2047675",
+            1,
+            "--name",
+            "Lens 50mm",
+            "--price",
+            "89.99",
+        ),
+        "tee": in_cart(
+            cli,
+            "https://tees.example/products/tee?variant=4242&utm_medium=ig",
+            2,
+            "--name",
+            "Tee",
+            "--price",
+            "25",
+            "--currency",
+            "EUR",
+        ),
     }
     cli.ids = ids  # type: ignore[attr-defined]
     return cli
@@ -120,14 +152,22 @@ def test_json_exactly(shop):
                 "source": "Amazon",
                 "items": [
                     {
-                        "product_id": i["book"], "name": "Book", "price": "19.99", "currency": "USD",
-                        "quantity": 3, "line_total": "59.97",
+                        "product_id": i["book"],
+                        "name": "Book",
+                        "price": "19.99",
+                        "currency": "USD",
+                        "quantity": 3,
+                        "line_total": "59.97",
                         "affiliate_link": "https://www.amazon.com/dp/B000000001?tag=mytag-20",
                         "cart_link": amazon_link,
                     },
                     {
-                        "product_id": i["mug"], "name": "[sale] mug", "price": None, "currency": "USD",
-                        "quantity": 1, "line_total": None,
+                        "product_id": i["mug"],
+                        "name": "[sale] mug",
+                        "price": None,
+                        "currency": "USD",
+                        "quantity": 1,
+                        "line_total": None,
                         "affiliate_link": "https://www.amazon.com/dp/B000000002?tag=mytag-20",
                         "cart_link": amazon_link,
                     },
@@ -141,8 +181,12 @@ def test_json_exactly(shop):
                 "source": "eBay",
                 "items": [
                     {
-                        "product_id": i["lens"], "name": "Lens 50mm", "price": "89.99", "currency": "USD",
-                        "quantity": 1, "line_total": "89.99",
+                        "product_id": i["lens"],
+                        "name": "Lens 50mm",
+                        "price": "89.99",
+                        "currency": "USD",
+                        "quantity": 1,
+                        "line_total": "89.99",
                         "affiliate_link": f"https://www.ebay.com/itm/256789012345?{EPN}",
                         "cart_link": None,
                     },
@@ -156,8 +200,12 @@ def test_json_exactly(shop):
                 "source": None,
                 "items": [
                     {
-                        "product_id": i["tee"], "name": "Tee", "price": "25.00", "currency": "EUR",
-                        "quantity": 2, "line_total": "50.00",
+                        "product_id": i["tee"],
+                        "name": "Tee",
+                        "price": "25.00",
+                        "currency": "EUR",
+                        "quantity": 2,
+                        "line_total": "50.00",
                         "affiliate_link": "https://tees.example/products/tee?variant=4242",
                         "cart_link": "https://tees.example/cart/4242:2",
                     },
@@ -211,7 +259,11 @@ def test_amazon_cart_link_with_several_items_and_quantities(ann):
 
     parts = urlsplit(second)
     assert parts.netloc == "www.amazon.co.uk"
-    assert dict(parse_qsl(parts.query)) == {"ASIN.1": "B000000021", "Quantity.1": "4", "AssociateTag": AMAZON_TAG}
+    assert dict(parse_qsl(parts.query)) == {
+        "ASIN.1": "B000000021",
+        "Quantity.1": "4",
+        "AssociateTag": AMAZON_TAG,
+    }
 
     by_id = {item["product_id"]: item for item in store["items"]}
     assert by_id[uk]["cart_link"] == second
@@ -249,7 +301,10 @@ def test_other_shops_as_a_source(shop):
     assert r.stdout.splitlines()[-1] == "Total: 50.00 EUR"
     assert shop("checkout", "done", "other", "--yes").exit_code == 0
     r = shop("checkout", "--source", "other")
-    assert r.stderr == "Nothing to check out: your cart has no items from Other shops (add to it: ishop4u cart add URL).\n"
+    assert (
+        r.stderr
+        == "Nothing to check out: your cart has no items from Other shops (add to it: ishop4u cart add URL).\n"
+    )
 
 
 def test_unknown_source_exits_3(shop):
@@ -287,7 +342,12 @@ def test_needs_a_signed_in_user(ann, db_rows):
     in_cart(cli, "https://www.amazon.com/dp/B000000001", 1)
     assert cli("user", "logout").exit_code == 0
     before = db_rows()
-    for args in (["checkout"], ["checkout", "--json"], ["checkout", "--open"], ["checkout", "done", "amazon", "--yes"]):
+    for args in (
+        ["checkout"],
+        ["checkout", "--json"],
+        ["checkout", "--open"],
+        ["checkout", "done", "amazon", "--yes"],
+    ):
         r = cli(*args)
         assert r.exit_code == 4, (args, r)
         assert r.stdout == ""
@@ -403,11 +463,16 @@ def test_done_removes_only_that_stores_items(shop, db_rows):
 
 def test_done_leaves_other_users_carts_alone(shop):
     cli = shop
-    assert cli("user", "add", "Bob", "bob@example.com", "--password-stdin", input="secret-pw\n").exit_code == 0
+    assert (
+        cli("user", "add", "Bob", "bob@example.com", "--password-stdin", input="secret-pw\n").exit_code == 0
+    )
     r = cli("user", "login", "bob@example.com", "--password-stdin", input="secret-pw\n")
     assert r.exit_code == 0, r
     assert cli("cart", "add", str(cli.ids["book"]), str(cli.ids["tee"])).exit_code == 0
-    assert cli("checkout", "done", "amazon", "--yes").stderr == "Removed 1 item bought at Amazon from your cart.\n"
+    assert (
+        cli("checkout", "done", "amazon", "--yes").stderr
+        == "Removed 1 item bought at Amazon from your cart.\n"
+    )
     assert cli("checkout", "done", "other", "--yes").exit_code == 0
     assert checkout_doc(cli)["stores"] == []
     r = cli("user", "login", "ann@example.com", "--password-stdin", input="secret-pw\n")
@@ -469,7 +534,9 @@ def test_at_a_terminal_declining_changes_nothing_and_yes_goes_ahead(shop, db_row
     assert "Error: nothing was opened" in screen
     assert opened() == []
 
-    code, screen = run_at_terminal(["--db", shop.db_url, "checkout", "--open", "--source", "etsy"], ["y"], env)
+    code, screen = run_at_terminal(
+        ["--db", shop.db_url, "checkout", "--open", "--source", "etsy"], ["y"], env
+    )
     assert code == 0, screen
     assert "Open 11 tabs in your browser? [y/N]: " in screen
     assert "Opened 11 links in your browser." in screen

@@ -30,7 +30,10 @@ LEAKS = ("database is locked", "could not serialize", "deadlock", "Traceback", "
 def _ishop4u(db_url: str, *args: str, timeout: float = 120) -> Run:
     proc = subprocess.run(
         [sys.executable, "-m", "ishop4u_cli", "--db", db_url, *args],
-        capture_output=True, text=True, env=dict(os.environ), timeout=timeout,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=timeout,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
@@ -57,8 +60,17 @@ def test_concurrent_cart_adds_lose_nothing(cli, db_url, engine):
     _setup_user(cli)
     ids = []
     for i in range(PRODUCTS):
-        run = cli("product", "add", f"https://race.example.com/p/{i}", "--name", f"Racer {i}",
-                  "--price", "1.25", "--no-fetch", "--json")
+        run = cli(
+            "product",
+            "add",
+            f"https://race.example.com/p/{i}",
+            "--name",
+            f"Racer {i}",
+            "--price",
+            "1.25",
+            "--no-fetch",
+            "--json",
+        )
         assert run.exit_code == 0, run
         ids.append(str(i + 1))
     items = ids * REPEATS_PER_RUN  # 1 2 3 1 2 3 ...
@@ -75,9 +87,7 @@ def test_concurrent_cart_adds_lose_nothing(cli, db_url, engine):
             assert run.exit_code == 0, run
             assert not any(leak in run.stderr for leak in LEAKS), run
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.text("SELECT product_id, quantity FROM cart_items ORDER BY product_id")
-        ).all()
+        rows = conn.execute(sa.text("SELECT product_id, quantity FROM cart_items ORDER BY product_id")).all()
     expected = PROCESSES * ADDS_PER_PROCESS
     assert expected >= 400
     assert [tuple(r) for r in rows] == [(int(pid), expected) for pid in ids]  # one row each, nothing lost

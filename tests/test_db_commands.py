@@ -85,7 +85,11 @@ def test_db_current_and_upgrade_report_revisions(tmp_path):
     path = str(tmp_path / "x.db")
     upgrade_to(path, "0002")
     text = invoke(["--db", path, "db", "current"]).stdout
-    assert "revision:  0002" in text and f"newest:    {db.SCHEMA_HEAD}" in text and "no (run: ishop4u db upgrade)" in text
+    assert (
+        "revision:  0002" in text
+        and f"newest:    {db.SCHEMA_HEAD}" in text
+        and "no (run: ishop4u db upgrade)" in text
+    )
     r = invoke(["--db", path, "db", "upgrade"])
     assert r.stderr.strip() == f"Upgraded {path} from 0002 to {db.SCHEMA_HEAD}."
     r = invoke(["--db", path, "db", "upgrade"])
@@ -144,7 +148,9 @@ def test_backup_is_a_consistent_copy_while_in_use(tmp_path):
     assert _mode(copy) == 0o600
     with sqlite3.connect(copy) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        names = [n for (n,) in conn.execute("SELECT name FROM affiliate_sources WHERE name LIKE 's%' ORDER BY id")]
+        names = [
+            n for (n,) in conn.execute("SELECT name FROM affiliate_sources WHERE name LIKE 's%' ORDER BY id")
+        ]
     # A consistent prefix of what was written: no gaps.
     assert names == [f"s{i}" for i in range(len(names))] and len(names) >= 20
 
@@ -169,10 +175,16 @@ def test_not_a_database_is_one_line_error(tmp_path):
 def test_unreachable_postgres_and_debug_traceback():
     url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
     r = invoke(["--db", url, "db", "upgrade"])
-    assert r.exit_code == 7 and r.stderr.startswith("Error: cannot open the database at") and r.stderr.count("\n") == 1
+    assert (
+        r.exit_code == 7
+        and r.stderr.startswith("Error: cannot open the database at")
+        and r.stderr.count("\n") == 1
+    )
     proc = subprocess.run(
         [sys.executable, "-m", "ishop4u_cli", "--db", url, "db", "upgrade"],
-        capture_output=True, text=True, env={**os.environ, "ISHOP4U_DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ISHOP4U_DEBUG": "1"},
     )
     assert proc.returncode != 0 and "Traceback" in proc.stderr
 
@@ -182,8 +194,19 @@ def test_usage_errors_exit_2():
     assert r.exit_code == 2
 
 
-@pytest.mark.parametrize("args", [["--version"], ["--help"], ["db", "--help"], ["cart", "--help"], ["user", "--help"],
-                                  ["product", "--help"], ["source", "--help"], ["checkout", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--version"],
+        ["--help"],
+        ["db", "--help"],
+        ["cart", "--help"],
+        ["user", "--help"],
+        ["product", "--help"],
+        ["source", "--help"],
+        ["checkout", "--help"],
+    ],
+)
 def test_startup_does_not_import_the_database_stack(args):
     code = (
         "import sys\n"

@@ -89,9 +89,7 @@ def test_any_text_parses_exactly_or_is_refused(text):
 @given(st.decimals(allow_nan=True, allow_infinity=True))
 def test_check_price_holds_decimals_to_the_same_rule(value):
     valid = (
-        value.is_finite()
-        and Decimal(0) <= value <= money.MAX_PRICE
-        and value == value.quantize(money.CENT)
+        value.is_finite() and Decimal(0) <= value <= money.MAX_PRICE and value == value.quantize(money.CENT)
     )
     if valid:
         assert money.check_price(value) == value

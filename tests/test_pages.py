@@ -146,7 +146,10 @@ def test_captcha_served_with_an_error_status(page_server):
 def test_a_captcha_widget_on_a_real_product_page_is_not_a_robot_check(page_server):
     info = fetch_page_info(page_server.url("/pages/product_with_recaptcha.html"))
     assert (info.name, info.price, info.currency, info.problems) == (
-        "Trail Running Shoes", Decimal("129.00"), "USD", []
+        "Trail Running Shoes",
+        Decimal("129.00"),
+        "USD",
+        [],
     )
 
 
@@ -171,7 +174,9 @@ def test_six_redirects_are_too_many(page_server):
     assert info == PageInfo(problems=["more than 5 redirects"])
 
 
-@pytest.mark.parametrize("target", ["ftp://files.example/mug.html", "file:///etc/passwd", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["ftp://files.example/mug.html", "file:///etc/passwd", "javascript:alert(1)"]
+)
 def test_redirect_to_a_non_http_scheme_is_refused(page_server, target):
     info = fetch_page_info(page_server.url("/redirect-to?to=" + quote(target, safe="")))
     assert info == PageInfo(problems=[f"redirected to {target!r}: not an http or https address"])
@@ -246,7 +251,11 @@ def test_json_ld_price_text_with_thousands_separator():
 
 
 def test_json_ld_name_entities_and_whitespace():
-    info = read(ld('{"@type":"Product","name":"  Salt &amp; Pepper\\n Mill ","offers":{"price":"9","priceCurrency":"GBP"}}'))
+    info = read(
+        ld(
+            '{"@type":"Product","name":"  Salt &amp; Pepper\\n Mill ","offers":{"price":"9","priceCurrency":"GBP"}}'
+        )
+    )
     assert info.name == "Salt & Pepper Mill"
 
 
@@ -266,7 +275,14 @@ def test_json_ld_price_without_currency_takes_the_pages_currency_field():
 
 @pytest.mark.parametrize(
     ("text", "currency"),
-    [("£12.00", "GBP"), ("12,00 zł", "PLN"), ("R$ 1.234,56", "BRL"), ("₹ 499", "INR"), ("¥1200", None), ("kr 99", None)],
+    [
+        ("£12.00", "GBP"),
+        ("12,00 zł", "PLN"),
+        ("R$ 1.234,56", "BRL"),
+        ("₹ 499", "INR"),
+        ("¥1200", None),
+        ("kr 99", None),
+    ],
 )
 def test_currency_symbols_only_when_unambiguous(text, currency):
     assert page_data.parse_price(text)[1] == currency

@@ -187,15 +187,38 @@ def test_pasted_urls_from_three_stores_become_clean_affiliate_links_and_one_amaz
     assert stores.seen == [KETTLE, LENS, MUG, HEADPHONES]
 
     by_page = products_by_page(cli)
-    assert {page: (p["name"], p["price"], p["currency"], p["source"], p["affiliate_link"]) for page, p in by_page.items()} == {
+    assert {
+        page: (p["name"], p["price"], p["currency"], p["source"], p["affiliate_link"])
+        for page, p in by_page.items()
+    } == {
         "https://www.amazon.com/dp/B0KETTLE01": (
-            "Electric Kettle 1.7L, Stainless Steel", "34.99", "USD", "Amazon", KETTLE_LINK),
+            "Electric Kettle 1.7L, Stainless Steel",
+            "34.99",
+            "USD",
+            "Amazon",
+            KETTLE_LINK,
+        ),
         "https://www.amazon.com/dp/B0HEADPH02": (
-            "[Renewed] Wireless Headphones, Noise Cancelling", "59.00", "USD", "Amazon", HEADPHONES_LINK),
+            "[Renewed] Wireless Headphones, Noise Cancelling",
+            "59.00",
+            "USD",
+            "Amazon",
+            HEADPHONES_LINK,
+        ),
         "https://www.ebay.com/itm/256789012345": (
-            "Canon EF 50mm f/1.8 STM Lens, excellent", "129.95", "USD", "eBay", LENS_LINK),
+            "Canon EF 50mm f/1.8 STM Lens, excellent",
+            "129.95",
+            "USD",
+            "eBay",
+            LENS_LINK,
+        ),
         "https://www.etsy.com/listing/1234567890": (
-            "Handmade Blue Ceramic Mug", "28.00", "USD", "Etsy", MUG_LINK),
+            "Handmade Blue Ceramic Mug",
+            "28.00",
+            "USD",
+            "Etsy",
+            MUG_LINK,
+        ),
     }
     assert by_page["https://www.amazon.com/dp/B0KETTLE01"]["image_url"] == (
         "https://m.media-amazon.example/images/I/kettle._AC_SL1500_.jpg"
@@ -216,8 +239,10 @@ def test_pasted_urls_from_three_stores_become_clean_affiliate_links_and_one_amaz
     parts = urlsplit(link)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "www.amazon.com", "/gp/aws/cart/add.html")
     assert parse_qsl(parts.query) == [
-        ("ASIN.1", "B0KETTLE01"), ("Quantity.1", "3"),
-        ("ASIN.2", "B0HEADPH02"), ("Quantity.2", "2"),
+        ("ASIN.1", "B0KETTLE01"),
+        ("Quantity.1", "3"),
+        ("ASIN.2", "B0HEADPH02"),
+        ("Quantity.2", "2"),
         ("AssociateTag", AMAZON_TAG),
     ]
     assert all(item["cart_link"] == link for item in amazon["items"])
@@ -234,7 +259,10 @@ def test_pasted_urls_from_three_stores_become_clean_affiliate_links_and_one_amaz
     text = cli("checkout").stdout
     assert "Amazon: 2 items\n" in text
     assert "  3 x Electric Kettle 1.7L, Stainless Steel (product 1): 34.99 USD each, 104.97 USD\n" in text
-    assert "  2 x [Renewed] Wireless Headphones, Noise Cancelling (product 4): 59.00 USD each, 118.00 USD\n" in text
+    assert (
+        "  2 x [Renewed] Wireless Headphones, Noise Cancelling (product 4): 59.00 USD each, 118.00 USD\n"
+        in text
+    )
     assert f"  One link fills your cart at www.amazon.com with 2 items:\n      {link}\n" in text
     assert text.endswith("Total: 380.92 USD\n")
 
@@ -247,7 +275,9 @@ def test_product_add_fills_name_price_currency_and_image_from_the_page(cli, stor
     assert r.exit_code == 0, r
     doc = json.loads(r.stdout)
     assert (doc["name"], doc["price"], doc["currency"], doc["image_url"]) == (
-        "Canon EF 50mm f/1.8 STM Lens, excellent", "129.95", "USD",
+        "Canon EF 50mm f/1.8 STM Lens, excellent",
+        "129.95",
+        "USD",
         "https://i.ebayimg.example/images/g/lens/s-l1600.jpg",
     )
     assert doc["affiliate_link"] == "https://www.ebay.com/itm/256789012345"  # no campid set: the clean page
@@ -289,8 +319,11 @@ def test_no_fetch_reads_no_page(ann, stores):
     ("url", "problem", "name"),
     [
         (GONE, "HTTP 404 Not Found", "ebay.com product 111111111111"),
-        (ROBOT, "the store answered with a captcha (robot check) page, not the product",
-         "amazon.com product B0CAPTCHA3"),
+        (
+            ROBOT,
+            "the store answered with a captcha (robot check) page, not the product",
+            "amazon.com product B0CAPTCHA3",
+        ),
     ],
 )
 def test_a_failing_page_still_saves_the_product_with_a_warning(ann, stores, url, problem, name):

@@ -38,12 +38,14 @@ COMMANDS = [
 ]
 
 
-def run(args: list[str], *, env: dict[str, str] | None = None, no_driver: bool = False,
-        input: str = "") -> Run:
+def run(
+    args: list[str], *, env: dict[str, str] | None = None, no_driver: bool = False, input: str = ""
+) -> Run:
     full_env = {**os.environ, **(env or {})}
     prefix = [sys.executable, "-c", NO_DRIVER] if no_driver else [sys.executable, "-m", "ishop4u_cli"]
-    proc = subprocess.run([*prefix, *args], capture_output=True, text=True, env=full_env,
-                          input=input, timeout=60)
+    proc = subprocess.run(
+        [*prefix, *args], capture_output=True, text=True, env=full_env, input=input, timeout=60
+    )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -77,7 +79,9 @@ def test_driver_really_is_blocked_in_the_child():
     """Guard for the tests above: the child really cannot import psycopg."""
     probe = subprocess.run(
         [sys.executable, "-c", NO_DRIVER.split("from ishop4u_cli")[0] + "import psycopg\n"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert probe.returncode == 1
     assert "ModuleNotFoundError" in probe.stderr or "ImportError" in probe.stderr
@@ -100,9 +104,13 @@ def test_unreachable_server_is_one_line_and_exit_7(command):
 
 def test_unreachable_server_from_the_environment():
     port = free_port()
-    result = run(["product", "list"], env={"ISHOP4U_DATABASE_URL": f"postgresql://someone@127.0.0.1:{port}/shop"})
+    result = run(
+        ["product", "list"], env={"ISHOP4U_DATABASE_URL": f"postgresql://someone@127.0.0.1:{port}/shop"}
+    )
     assert result.exit_code == 7, result
-    assert result.stderr.startswith(f"Error: cannot open the database at postgresql+psycopg://someone@127.0.0.1:{port}/shop: ")
+    assert result.stderr.startswith(
+        f"Error: cannot open the database at postgresql+psycopg://someone@127.0.0.1:{port}/shop: "
+    )
     assert result.stderr.count("\n") == 1
 
 
@@ -121,8 +129,10 @@ def test_whole_flow_on_postgresql_through_the_installed_program(db_url, backend,
     env = {"ISHOP4U_DATABASE_URL": db_url}
     steps = [
         (["user", "add", "Ann", "ann@example.com", "--password-stdin"], "pg-flow-pw-1\n"),
-        (["product", "import", "-", "--format", "csv"],
-         "name,url,price,currency\nMug,https://www.etsy.com/listing/42/mug,12.50,EUR\n"),
+        (
+            ["product", "import", "-", "--format", "csv"],
+            "name,url,price,currency\nMug,https://www.etsy.com/listing/42/mug,12.50,EUR\n",
+        ),
         (["cart", "add", "1", "--qty", "3"], ""),
     ]
     for args, stdin in steps:

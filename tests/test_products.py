@@ -40,10 +40,18 @@ def no_network(monkeypatch):
 
 def test_add_json_shape_and_source_from_host(cli, no_network):
     r = cli(
-        "product", "add",
+        "product",
+        "add",
         "https://www.amazon.de/Coffee-Grinder/dp/B000000001/ref=sr_1_2?keywords=grinder&utm_source=x#reviews",
-        "--name", "Coffee grinder", "--price", "19.99", "--currency", "eur",
-        "--image", "https://img.example/grinder.jpg", "--json",
+        "--name",
+        "Coffee grinder",
+        "--price",
+        "19.99",
+        "--currency",
+        "eur",
+        "--image",
+        "https://img.example/grinder.jpg",
+        "--json",
     )
     assert r.exit_code == 0, r
     p = json.loads(r.stdout)
@@ -76,8 +84,15 @@ def test_unknown_host_has_no_source_and_a_name_from_the_url(cli):
 def test_same_page_is_stored_once(cli, db_rows, no_network):
     first = add(cli, "https://www.amazon.com/dp/B000000009?ref_=abc&utm_campaign=x", "--price", "5")
     before = db_rows()
-    r = cli("product", "add", "https://www.amazon.com/Thing/dp/B000000009/?pd_rd_w=zz#top",
-            "--price", "6", "--no-fetch", "--json")
+    r = cli(
+        "product",
+        "add",
+        "https://www.amazon.com/Thing/dp/B000000009/?pd_rd_w=zz#top",
+        "--price",
+        "6",
+        "--no-fetch",
+        "--json",
+    )
     assert r.exit_code == 0, r
     again = json.loads(r.stdout)
     assert again == first
@@ -95,8 +110,11 @@ def test_add_reads_the_page_when_something_is_missing(cli, monkeypatch):
     def fake_page(url, *, timeout=10.0):
         seen.append(url)
         return pages.PageInfo(
-            name="Page name", price=Decimal("12.50"), currency="GBP",
-            image_url="https://img.example/p.png", problems=["no JSON-LD block"],
+            name="Page name",
+            price=Decimal("12.50"),
+            currency="GBP",
+            image_url="https://img.example/p.png",
+            problems=["no JSON-LD block"],
         )
 
     monkeypatch.setattr(pages, "fetch_page_info", fake_page)
@@ -104,7 +122,10 @@ def test_add_reads_the_page_when_something_is_missing(cli, monkeypatch):
     assert r.exit_code == 0, r
     p = json.loads(r.stdout)
     assert (p["name"], p["price"], p["currency"], p["image_url"]) == (
-        "Page name", "12.50", "GBP", "https://img.example/p.png",
+        "Page name",
+        "12.50",
+        "GBP",
+        "https://img.example/p.png",
     )
     assert "Warning: https://shop.example/p/1: no JSON-LD block" in r.stderr
     # The command line wins over the page; the page's currency comes only with its price.
@@ -119,9 +140,11 @@ def test_add_reads_the_page_when_something_is_missing(cli, monkeypatch):
 
 def test_a_failing_page_never_loses_the_add(cli, monkeypatch):
     monkeypatch.setattr(
-        pages, "fetch_page_info",
-        lambda url, *, timeout=10.0: pages.PageInfo(price=Decimal("0.001"), currency="dollars",
-                                                    problems=["timed out"]),
+        pages,
+        "fetch_page_info",
+        lambda url, *, timeout=10.0: pages.PageInfo(
+            price=Decimal("0.001"), currency="dollars", problems=["timed out"]
+        ),
     )
     r = cli("product", "add", "https://shop.example/items/red-kettle", "--json")
     assert r.exit_code == 0, r
@@ -133,7 +156,9 @@ def test_a_failing_page_never_loses_the_add(cli, monkeypatch):
 def test_default_currency_from_the_environment(cli, db_rows):
     p = add(cli, "https://shop.example/a", "--price", "1")
     assert p["currency"] == "USD"
-    r = cli("product", "add", "https://shop.example/b", "--no-fetch", "--json", env={"ISHOP4U_CURRENCY": "eur"})
+    r = cli(
+        "product", "add", "https://shop.example/b", "--no-fetch", "--json", env={"ISHOP4U_CURRENCY": "eur"}
+    )
     assert json.loads(r.stdout)["currency"] == "EUR"
     before = db_rows()
     r = cli("product", "add", "https://shop.example/c", "--no-fetch", env={"ISHOP4U_CURRENCY": "euros"})
@@ -221,11 +246,28 @@ def test_edit(cli, db_rows):
     p = add(cli, "https://www.amazon.com/dp/B0000000AA", "--price", "3.50")
     assert "tag=mine-20" in p["affiliate_link"]
 
-    r = cli("product", "edit", str(p["id"]), "--name", "Renamed", "--price", "4", "--currency", "gbp",
-            "--image", "https://img.example/i.png", "--json")
+    r = cli(
+        "product",
+        "edit",
+        str(p["id"]),
+        "--name",
+        "Renamed",
+        "--price",
+        "4",
+        "--currency",
+        "gbp",
+        "--image",
+        "https://img.example/i.png",
+        "--json",
+    )
     assert r.exit_code == 0, r
     e = json.loads(r.stdout)
-    assert (e["name"], e["price"], e["currency"], e["image_url"]) == ("Renamed", "4.00", "GBP", "https://img.example/i.png")
+    assert (e["name"], e["price"], e["currency"], e["image_url"]) == (
+        "Renamed",
+        "4.00",
+        "GBP",
+        "https://img.example/i.png",
+    )
     assert "name, price, currency, image" in r.stderr
 
     e = json.loads(cli("product", "edit", str(p["id"]), "--price", "", "--image", "", "--json").stdout)
@@ -238,8 +280,11 @@ def test_edit(cli, db_rows):
     assert e["source"] is None
 
     # Another page: a new link and the source of its host.
-    e = json.loads(cli("product", "edit", str(p["id"]), "--url", "https://www.amazon.com/dp/B0000000BB?psc=1",
-                       "--json").stdout)
+    e = json.loads(
+        cli(
+            "product", "edit", str(p["id"]), "--url", "https://www.amazon.com/dp/B0000000BB?psc=1", "--json"
+        ).stdout
+    )
     assert e["url"] == "https://www.amazon.com/dp/B0000000BB"
     assert e["source"] == "Amazon" and "tag=mine-20" in e["affiliate_link"]
 
@@ -298,7 +343,9 @@ def test_concurrent_insert_of_the_same_page_returns_the_stored_row(engine, monke
 
 
 def test_piped_output_has_no_escape_codes_and_whole_links(cli, run_ishop4u):
-    long_url = "https://shop.example/products/" + "-".join(["very-long-product-name"] * 12) + "?variant=123456789"
+    long_url = (
+        "https://shop.example/products/" + "-".join(["very-long-product-name"] * 12) + "?variant=123456789"
+    )
     p = add(cli, long_url, "--name", "[sale] mug", "--price", "9.99")
     for env in ({}, {"NO_COLOR": "1"}):
         r = run_ishop4u("--db", cli.db_url, "product", "list", env=env)

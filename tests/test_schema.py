@@ -40,7 +40,10 @@ def test_first_revision_is_exactly_the_seed_schema(first_revision_engine):
         "name": ("VARCHAR(100)", False),
         "email": ("VARCHAR(150)", False),
         "password_hash": ("TEXT", False),
-        "created_at": ("TIMESTAMP" if first_revision_engine.dialect.name == "postgresql" else "DATETIME", True),
+        "created_at": (
+            "TIMESTAMP" if first_revision_engine.dialect.name == "postgresql" else "DATETIME",
+            True,
+        ),
     }
     assert cols("affiliate_sources") == {
         "id": ("INTEGER", False),
@@ -86,7 +89,14 @@ def test_newest_revision_adds_only_new_tables_and_columns(engine):
     schema = describe(engine)
     assert sorted(schema) == SEED_TABLES[:1] + ["alembic_version"] + SEED_TABLES[1:3] + ["sessions", "users"]
     assert set(schema["products"]["columns"]) == {
-        "id", "name", "image_url", "price", "affiliate_link", "affiliate_source_id", "currency", "canonical_url",
+        "id",
+        "name",
+        "image_url",
+        "price",
+        "affiliate_link",
+        "affiliate_source_id",
+        "currency",
+        "canonical_url",
     }
 
 
@@ -112,14 +122,20 @@ def test_new_database_comes_with_the_common_stores(engine):
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT name, api_name FROM affiliate_sources ORDER BY id").all()
     assert [tuple(r) for r in rows] == [
-        ("Amazon", "amazon"), ("AliExpress", "aliexpress"), ("eBay", "ebay"), ("Walmart", "walmart"), ("Etsy", "etsy"),
+        ("Amazon", "amazon"),
+        ("AliExpress", "aliexpress"),
+        ("eBay", "ebay"),
+        ("Walmart", "walmart"),
+        ("Etsy", "etsy"),
     ]
 
 
 def _seed_rows(engine):
     with db.session_scope(engine) as s:
         conn = s.connection()
-        conn.exec_driver_sql("INSERT INTO users (id, name, email, password_hash) VALUES (100, 'Ann', 'a@x.io', 'h')")
+        conn.exec_driver_sql(
+            "INSERT INTO users (id, name, email, password_hash) VALUES (100, 'Ann', 'a@x.io', 'h')"
+        )
         conn.exec_driver_sql("INSERT INTO affiliate_sources (id, name) VALUES (100, 'Shop')")
         conn.exec_driver_sql(
             "INSERT INTO products (id, name, price, affiliate_link, affiliate_source_id) "

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-COMMON = {"Amazon": "amazon", "AliExpress": "aliexpress", "eBay": "ebay", "Walmart": "walmart", "Etsy": "etsy"}
+COMMON = {
+    "Amazon": "amazon",
+    "AliExpress": "aliexpress",
+    "eBay": "ebay",
+    "Walmart": "walmart",
+    "Etsy": "etsy",
+}
 
 
 def sign_in(cli) -> None:
@@ -98,7 +104,9 @@ def test_edit_tag_rebuilds_our_links_and_keeps_the_users(cli, engine):
     assert link(given_id) == user_link
 
     # Adding later uses the tag too.
-    later = json.loads(cli("product", "add", "https://www.amazon.com/dp/B000000003", "--no-fetch", "--json").stdout)
+    later = json.loads(
+        cli("product", "add", "https://www.amazon.com/dp/B000000003", "--no-fetch", "--json").stdout
+    )
     assert "tag=other-21" in later["affiliate_link"]
 
     r = cli("source", "edit", "amazon", "--tag", "")
@@ -109,8 +117,17 @@ def test_edit_tag_rebuilds_our_links_and_keeps_the_users(cli, engine):
 
 
 def test_edit_fields_and_errors(cli, db_rows):
-    r = cli("source", "edit", "walmart", "--name", "Walmart US", "--base-url", "https://www.walmart.com/",
-            "--link-template", "https://goto.walmart.com/c/1/2/3?u={url}")
+    r = cli(
+        "source",
+        "edit",
+        "walmart",
+        "--name",
+        "Walmart US",
+        "--base-url",
+        "https://www.walmart.com/",
+        "--link-template",
+        "https://goto.walmart.com/c/1/2/3?u={url}",
+    )
     assert r.exit_code == 0, r
     shown = json.loads(cli("source", "show", "walmart", "--json").stdout)
     assert shown["name"] == "Walmart US"

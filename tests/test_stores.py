@@ -19,7 +19,9 @@ IMPACT = "https://goto.walmart.com/c/{tracking_id}/568844/9383?veh=aff&u={url}"
 # ------------------------------------------------------------------ check_url
 
 
-@pytest.mark.parametrize("bad", ["", "amazon.com/dp/B00ABCDEFG", "ftp://amazon.com/x", "mailto:a@b.c", "https://", "http://[::1"])
+@pytest.mark.parametrize(
+    "bad", ["", "amazon.com/dp/B00ABCDEFG", "ftp://amazon.com/x", "mailto:a@b.c", "https://", "http://[::1"]
+)
 def test_check_url_refuses_what_is_not_http_with_a_host(bad):
     with pytest.raises(UsageError) as info:
         stores.check_url(bad)
@@ -133,8 +135,12 @@ def test_lookalike_hosts_are_not_the_store(url):
 def test_display_names_and_lookup_by_api_name():
     names = {s.api_name: s.display_name for s in [*stores.registry.STORES, stores.registry.GENERIC]}
     assert names == {
-        "amazon": "Amazon", "aliexpress": "AliExpress", "ebay": "eBay", "walmart": "Walmart",
-        "etsy": "Etsy", "generic": "Other shop",
+        "amazon": "Amazon",
+        "aliexpress": "AliExpress",
+        "ebay": "eBay",
+        "walmart": "Walmart",
+        "etsy": "Etsy",
+        "generic": "Other shop",
     }
     assert stores.store_named(" Amazon ").api_name == "amazon"
     assert stores.store_named("nope") is None
@@ -156,27 +162,45 @@ NORMALIZED = [
         "http://smile.amazon.co.uk/Echo-Dot/dp/b08n5wrwnw/ref=sr_1_1?keywords=echo&pd_rd_r=1&pf_rd_p=2&tag=x-21#reviews",
         "https://www.amazon.co.uk/dp/B08N5WRWNW",
     ),
-    ("https://www.amazon.com/gp/aw/d/B08N5WRWNW/ref=ox_sc?psc=1&th=1&linkCode=ll1", "https://www.amazon.com/dp/B08N5WRWNW"),
+    (
+        "https://www.amazon.com/gp/aw/d/B08N5WRWNW/ref=ox_sc?psc=1&th=1&linkCode=ll1",
+        "https://www.amazon.com/dp/B08N5WRWNW",
+    ),
     ("https://www.amazon.com/s/ref=nb_sb?k=blue+mug&crid=1&sprefix=x", "https://www.amazon.com/s?k=blue+mug"),
     ("https://amzn.to/3xYzAbC?x=1", "https://amzn.to/3xYzAbC"),
     (
         "https://de.aliexpress.com/item/1005006123456789.html?spm=a2g0o.1&algo_pvid=2&pdp_ext_f=3&gatewayAdapt=glo2deu",
         "https://www.aliexpress.com/item/1005006123456789.html",
     ),
-    ("https://m.aliexpress.com/i/1005006123456789.html", "https://www.aliexpress.com/item/1005006123456789.html"),
-    ("https://aliexpress.us/item/3256805123456789.html?gclid=1", "https://www.aliexpress.us/item/3256805123456789.html"),
-    ("https://aliexpress.ru/item/1005006123456789.html?sku_id=1", "https://aliexpress.ru/item/1005006123456789.html"),
+    (
+        "https://m.aliexpress.com/i/1005006123456789.html",
+        "https://www.aliexpress.com/item/1005006123456789.html",
+    ),
+    (
+        "https://aliexpress.us/item/3256805123456789.html?gclid=1",
+        "https://www.aliexpress.us/item/3256805123456789.html",
+    ),
+    (
+        "https://aliexpress.ru/item/1005006123456789.html?sku_id=1",
+        "https://aliexpress.ru/item/1005006123456789.html",
+    ),
     (
         "https://m.ebay.de/itm/Vintage-Camera/256123456789?_trkparms=a&_trksid=p1&hash=item3b&mkcid=1&campid=1",
         "https://www.ebay.de/itm/256123456789",
     ),
-    ("https://www.ebay.com/itm/256123456789?var=550123&amdata=x", "https://www.ebay.com/itm/256123456789?var=550123"),
+    (
+        "https://www.ebay.com/itm/256123456789?var=550123&amdata=x",
+        "https://www.ebay.com/itm/256123456789?var=550123",
+    ),
     ("https://benl.ebay.be/itm/256123456789", "https://benl.ebay.be/itm/256123456789"),
     (
         "https://www.walmart.com/ip/Cordless-Drill/123456789?athbdg=L1600&from=/search&wmlspartner=x",
         "https://www.walmart.com/ip/123456789",
     ),
-    ("https://walmart.ca/en/ip/cordless-drill/6000201234567?rrid=1", "https://www.walmart.ca/en/ip/cordless-drill/6000201234567"),
+    (
+        "https://walmart.ca/en/ip/cordless-drill/6000201234567?rrid=1",
+        "https://www.walmart.ca/en/ip/cordless-drill/6000201234567",
+    ),
     (
         "https://etsy.com/uk/listing/1234567890/handmade-apron?ref=hp_rv-1&pro=1&frs=1&ga_order=x",
         "https://www.etsy.com/listing/1234567890",
@@ -216,14 +240,24 @@ def test_amazon_tag_on_the_clean_url():
 
 
 def test_amazon_without_a_product_id_is_not_tagged():
-    assert affiliate_link("https://www.amazon.com/s?k=mug", tracking_id="mytag-20") == "https://www.amazon.com/s?k=mug"
+    assert (
+        affiliate_link("https://www.amazon.com/s?k=mug", tracking_id="mytag-20")
+        == "https://www.amazon.com/s?k=mug"
+    )
 
 
 @pytest.mark.parametrize(
     ("domain", "rotation"),
-    [("ebay.com", "711-53200-19255-0"), ("ebay.co.uk", "710-53481-19255-0"), ("ebay.de", "707-53477-19255-0"),
-     ("ebay.fr", "709-53476-19255-0"), ("ebay.it", "724-53478-19255-0"), ("ebay.es", "1185-53479-19255-0"),
-     ("ebay.ca", "706-53473-19255-0"), ("ebay.com.au", "705-53470-19255-0")],
+    [
+        ("ebay.com", "711-53200-19255-0"),
+        ("ebay.co.uk", "710-53481-19255-0"),
+        ("ebay.de", "707-53477-19255-0"),
+        ("ebay.fr", "709-53476-19255-0"),
+        ("ebay.it", "724-53478-19255-0"),
+        ("ebay.es", "1185-53479-19255-0"),
+        ("ebay.ca", "706-53473-19255-0"),
+        ("ebay.com.au", "705-53470-19255-0"),
+    ],
 )
 def test_ebay_partner_network_parameters(domain, rotation):
     link = affiliate_link(f"https://m.{domain}/itm/Camera/256123456789?_trksid=p1", tracking_id="5338123456")
@@ -252,8 +286,11 @@ def test_aliexpress_without_a_template_is_the_clean_url():
 
 def test_aliexpress_with_a_template():
     template = "https://portal.example/deeplink?aff={tracking_id}&target={url}"
-    link = affiliate_link("https://de.aliexpress.com/item/1005006123456789.html?spm=x", tracking_id="abc",
-                          link_template=template)
+    link = affiliate_link(
+        "https://de.aliexpress.com/item/1005006123456789.html?spm=x",
+        tracking_id="abc",
+        link_template=template,
+    )
     assert link == (
         "https://portal.example/deeplink?aff=abc&target="
         "https%3A%2F%2Fwww.aliexpress.com%2Fitem%2F1005006123456789.html"
@@ -261,16 +298,18 @@ def test_aliexpress_with_a_template():
 
 
 def test_walmart_through_impact():
-    link = affiliate_link("https://www.walmart.com/ip/Drill/123456789?athbdg=L1600", tracking_id="1234",
-                          link_template=IMPACT)
+    link = affiliate_link(
+        "https://www.walmart.com/ip/Drill/123456789?athbdg=L1600", tracking_id="1234", link_template=IMPACT
+    )
     assert link == (
         "https://goto.walmart.com/c/1234/568844/9383?veh=aff&u=https%3A%2F%2Fwww.walmart.com%2Fip%2F123456789"
     )
 
 
 def test_etsy_through_awin():
-    link = affiliate_link("https://www.etsy.com/listing/1234567890/apron?ref=hp", tracking_id="987654",
-                          link_template=AWIN)
+    link = affiliate_link(
+        "https://www.etsy.com/listing/1234567890/apron?ref=hp", tracking_id="987654", link_template=AWIN
+    )
     assert link == (
         "https://www.awin1.com/cread.php?awinmid=6220&awinaffid=987654"
         "&ued=https%3A%2F%2Fwww.etsy.com%2Flisting%2F1234567890"
@@ -278,23 +317,26 @@ def test_etsy_through_awin():
 
 
 def test_template_without_tracking_id_placeholder_needs_none():
-    link = affiliate_link("https://www.walmart.com/ip/123456789", tracking_id=None,
-                          link_template="https://goto.walmart.com/c/1/2/3?u={url}")
+    link = affiliate_link(
+        "https://www.walmart.com/ip/123456789",
+        tracking_id=None,
+        link_template="https://goto.walmart.com/c/1/2/3?u={url}",
+    )
     assert link == "https://goto.walmart.com/c/1/2/3?u=https%3A%2F%2Fwww.walmart.com%2Fip%2F123456789"
 
 
 def test_template_needing_a_tracking_id_without_one_gives_the_clean_url():
-    assert affiliate_link("https://www.etsy.com/listing/1234567890/x", tracking_id=" ", link_template=AWIN) == (
-        "https://www.etsy.com/listing/1234567890"
-    )
+    assert affiliate_link(
+        "https://www.etsy.com/listing/1234567890/x", tracking_id=" ", link_template=AWIN
+    ) == ("https://www.etsy.com/listing/1234567890")
 
 
 def test_generic_shop():
     url = "https://shop.example/products/mug?variant=4&utm_source=x"
     assert affiliate_link(url, tracking_id="me") == "https://shop.example/products/mug?variant=4"
-    assert affiliate_link(url, tracking_id="me", link_template="https://go.skimresources.com/?id={tracking_id}&url={url}") == (
-        "https://go.skimresources.com/?id=me&url=https%3A%2F%2Fshop.example%2Fproducts%2Fmug%3Fvariant%3D4"
-    )
+    assert affiliate_link(
+        url, tracking_id="me", link_template="https://go.skimresources.com/?id={tracking_id}&url={url}"
+    ) == ("https://go.skimresources.com/?id=me&url=https%3A%2F%2Fshop.example%2Fproducts%2Fmug%3Fvariant%3D4")
 
 
 @pytest.mark.parametrize(
@@ -388,11 +430,16 @@ def test_amazon_cart_link_one_per_domain_with_quantities():
     ]
     assert links[0].lines == [lines[0], lines[2], lines[4]]
     assert links[1].lines == [lines[1]]
-    assert store_for_url(lines[0].url).cart_link(lines, tracking_id="mytag-20") == [link.url for link in links]
+    assert store_for_url(lines[0].url).cart_link(lines, tracking_id="mytag-20") == [
+        link.url for link in links
+    ]
 
 
 def test_amazon_cart_link_merges_the_same_asin_and_skips_no_tag():
-    lines = [line("https://www.amazon.com/dp/B08N5WRWNW", 1), line("https://amazon.com/gp/product/B08N5WRWNW", 2)]
+    lines = [
+        line("https://www.amazon.com/dp/B08N5WRWNW", 1),
+        line("https://amazon.com/gp/product/B08N5WRWNW", 2),
+    ]
     assert amazon.Amazon().cart_link(lines, tracking_id=None) == [
         "https://www.amazon.com/gp/aws/cart/add.html?ASIN.1=B08N5WRWNW&Quantity.1=3"
     ]
@@ -417,8 +464,12 @@ def test_shopify_cart_permalinks_per_shop():
 
 @pytest.mark.parametrize(
     "url",
-    ["https://www.ebay.com/itm/256123456789", "https://www.etsy.com/listing/1234567890",
-     "https://www.walmart.com/ip/123456789", "https://www.aliexpress.com/item/1005006123456789.html"],
+    [
+        "https://www.ebay.com/itm/256123456789",
+        "https://www.etsy.com/listing/1234567890",
+        "https://www.walmart.com/ip/123456789",
+        "https://www.aliexpress.com/item/1005006123456789.html",
+    ],
 )
 def test_stores_without_cart_links(url):
     assert store_for_url(url).cart_link([line(url, 1)], tracking_id="x") == []
@@ -427,8 +478,27 @@ def test_stores_without_cart_links(url):
 # ------------------------------------------------------------------ properties (Hypothesis)
 
 noise_names = st.sampled_from(
-    ["utm_source", "utm_campaign", "gclid", "fbclid", "ref", "ref_", "pd_rd_r", "pf_rd_p", "_trkparms",
-     "_trksid", "spm", "algo_pvid", "psc", "th", "keywords", "hash", "mc_eid", "srsltid", "sku_id"]
+    [
+        "utm_source",
+        "utm_campaign",
+        "gclid",
+        "fbclid",
+        "ref",
+        "ref_",
+        "pd_rd_r",
+        "pf_rd_p",
+        "_trkparms",
+        "_trksid",
+        "spm",
+        "algo_pvid",
+        "psc",
+        "th",
+        "keywords",
+        "hash",
+        "mc_eid",
+        "srsltid",
+        "sku_id",
+    ]
 ) | st.from_regex(r"[A-Za-z_][A-Za-z0-9_.]{0,8}", fullmatch=True)
 noise_values = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8)
 queries = st.lists(st.tuples(noise_names, noise_values), max_size=4).map(urlencode)
@@ -445,18 +515,40 @@ def with_query(base: str, query: str, fragment: str) -> str:
 def amazon_urls(draw):
     host = draw(st.sampled_from(["", "www.", "smile.", "m."])) + draw(st.sampled_from(amazon.DOMAINS))
     asin = draw(st.from_regex(r"[A-Z0-9]{10}", fullmatch=True))
-    path = draw(st.sampled_from(["/dp/{a}", "/gp/product/{a}", "/gp/aw/d/{a}", "/dp/product/{a}", "/{s}/dp/{a}",
-                                 "/{s}/dp/{a}/ref=sr_1_{s}"]))
+    path = draw(
+        st.sampled_from(
+            [
+                "/dp/{a}",
+                "/gp/product/{a}",
+                "/gp/aw/d/{a}",
+                "/dp/product/{a}",
+                "/{s}/dp/{a}",
+                "/{s}/dp/{a}/ref=sr_1_{s}",
+            ]
+        )
+    )
     path = path.format(a=asin if draw(st.booleans()) else asin.lower(), s=draw(slugs))
     return with_query(f"{draw(schemes)}://{host}{path}", draw(queries), draw(fragments))
 
 
 @st.composite
 def aliexpress_urls(draw):
-    host = draw(st.sampled_from(["www.aliexpress.com", "de.aliexpress.com", "m.aliexpress.com", "aliexpress.us",
-                                 "www.aliexpress.us", "aliexpress.ru"]))
+    host = draw(
+        st.sampled_from(
+            [
+                "www.aliexpress.com",
+                "de.aliexpress.com",
+                "m.aliexpress.com",
+                "aliexpress.us",
+                "www.aliexpress.us",
+                "aliexpress.ru",
+            ]
+        )
+    )
     item = draw(st.from_regex(r"[1-9][0-9]{10,15}", fullmatch=True))
-    path = draw(st.sampled_from(["/item/{i}.html", "/i/{i}.html", "/item/{s}/{i}.html"])).format(i=item, s=draw(slugs))
+    path = draw(st.sampled_from(["/item/{i}.html", "/i/{i}.html", "/item/{s}/{i}.html"])).format(
+        i=item, s=draw(slugs)
+    )
     return with_query(f"https://{host}{path}", draw(queries), draw(fragments))
 
 
@@ -483,15 +575,25 @@ def walmart_urls(draw):
 def etsy_urls(draw):
     listing = draw(st.from_regex(r"[1-9][0-9]{6,10}", fullmatch=True))
     prefix = draw(st.sampled_from(["", "/uk", "/de", "/ca-fr"]))
-    return with_query(f"https://www.etsy.com{prefix}/listing/{listing}/{draw(slugs)}", draw(queries), draw(fragments))
+    return with_query(
+        f"https://www.etsy.com{prefix}/listing/{listing}/{draw(slugs)}", draw(queries), draw(fragments)
+    )
 
 
 @st.composite
 def shop_urls(draw):
     host = draw(st.sampled_from(["shop.example", "Store.Example.com", "boutique.example:8443"]))
-    path = "/" + "/".join(draw(st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"),
-                                                                   exclude_characters="/?#"), max_size=6),
-                                        max_size=3)))
+    path = "/" + "/".join(
+        draw(
+            st.lists(
+                st.text(
+                    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="/?#"),
+                    max_size=6,
+                ),
+                max_size=3,
+            )
+        )
+    )
     if draw(st.booleans()):
         path = f"/products/{draw(slugs)}"
         query = urlencode([("variant", draw(st.from_regex(r"[1-9][0-9]{4,12}", fullmatch=True)))])
@@ -524,7 +626,11 @@ def test_building_a_link_twice_gives_the_same_link(url, tracking_id, template):
 
 
 @settings(max_examples=100, deadline=None)
-@given(amazon_urls() | aliexpress_urls() | ebay_urls() | walmart_urls() | etsy_urls(), tracking_ids, known_templates)
+@given(
+    amazon_urls() | aliexpress_urls() | ebay_urls() | walmart_urls() | etsy_urls(),
+    tracking_ids,
+    known_templates,
+)
 def test_affiliate_links_never_lose_the_product(url, tracking_id, template):
     link = affiliate_link(url, tracking_id=tracking_id, link_template=template)
     assert product_id(link) == product_id(url) is not None
@@ -537,11 +643,31 @@ odd_text = st.text(st.sampled_from(list("aZ0=&%+;/ .-_~é:@!$'()*,[]")), max_siz
 
 @settings(max_examples=100, deadline=None)
 @given(
-    st.sampled_from(["https://Shop.example:443", "http://shop.example:80", "https://smile.amazon.com",
-                     "https://m.ebay.de", "https://www.etsy.com", "https://www.walmart.ca", "https://de.aliexpress.com"]),
-    st.sampled_from(["", "dp/B08N5WRWNW/", "itm/256123456789/", "uk/listing/1234567/", "en/ip/x/6000123456/",
-                     "item/123456789.html", "products/x?variant=5&"]),
-    odd_text, odd_text, odd_text,
+    st.sampled_from(
+        [
+            "https://Shop.example:443",
+            "http://shop.example:80",
+            "https://smile.amazon.com",
+            "https://m.ebay.de",
+            "https://www.etsy.com",
+            "https://www.walmart.ca",
+            "https://de.aliexpress.com",
+        ]
+    ),
+    st.sampled_from(
+        [
+            "",
+            "dp/B08N5WRWNW/",
+            "itm/256123456789/",
+            "uk/listing/1234567/",
+            "en/ip/x/6000123456/",
+            "item/123456789.html",
+            "products/x?variant=5&",
+        ]
+    ),
+    odd_text,
+    odd_text,
+    odd_text,
 )
 def test_normalize_is_idempotent_on_odd_urls(host, prefix, path, query, fragment):
     url = f"{host}/{prefix}{path}?{query}#{fragment}"

@@ -90,10 +90,19 @@ def test_product_import_csv_checks_rows_like_product_add(cli, tmp_path):
         "https://www.walmart.com/ip/oak-desk/777",
     }
     mug = got["https://www.amazon.com/dp/B00TEST001"]
-    assert (mug["name"], mug["price"], mug["currency"], mug["source"]) == ("Blue mug", "19.99", "USD", "Amazon")
+    assert (mug["name"], mug["price"], mug["currency"], mug["source"]) == (
+        "Blue mug",
+        "19.99",
+        "USD",
+        "Amazon",
+    )
     shirt = got["https://shop.example.com/products/shirt"]
     assert (shirt["name"], shirt["price"], shirt["currency"], shirt["source"], shirt["image_url"]) == (
-        'Shirt "classic"', "0.10", "EUR", None, "https://img.example.com/s.png"
+        'Shirt "classic"',
+        "0.10",
+        "EUR",
+        None,
+        "https://img.example.com/s.png",
     )
     etsy = got["https://www.etsy.com/listing/12345"]
     # No name given: made from the URL, as `product add --no-fetch` does; no price is no price.
@@ -119,8 +128,16 @@ def test_product_import_links_match_product_add(cli, db_url, tmp_path):
 
 
 def test_product_import_counts_products_already_stored(cli, engine, tmp_path):
-    first = cli("product", "add", "https://www.amazon.com/dp/B00TEST001", "--name", "Old name",
-                "--price", "7.00", "--no-fetch")
+    first = cli(
+        "product",
+        "add",
+        "https://www.amazon.com/dp/B00TEST001",
+        "--name",
+        "Old name",
+        "--price",
+        "7.00",
+        "--no-fetch",
+    )
     assert first.exit_code == 0, first
     path = write(tmp_path, "products.csv", PRODUCTS_CSV)
     run = cli("product", "import", str(path), "--json")
@@ -146,10 +163,17 @@ def test_product_import_json_lines_from_stdin(cli):
     )
     run = cli("product", "import", "-", input=lines + "\n")
     assert run.exit_code == 0, run
-    assert run.stderr == "Imported 4 rows from stdin: 4 products added, 0 already stored, 0 repeated in the file.\n"
+    assert (
+        run.stderr
+        == "Imported 4 rows from stdin: 4 products added, 0 already stored, 0 repeated in the file.\n"
+    )
     got = [(p["name"], p["price"], p["currency"]) for p in products_json(cli)]
-    assert got == [("One", "0.10", "USD"), ("Two", "19.99", "EUR"), ("Three", "5.00", "USD"),
-                   ("Four", "99999999.99", "USD")]
+    assert got == [
+        ("One", "0.10", "USD"),
+        ("Two", "19.99", "EUR"),
+        ("Three", "5.00", "USD"),
+        ("Four", "99999999.99", "USD"),
+    ]
 
 
 def test_product_import_default_currency_from_environment(cli, tmp_path):
@@ -175,23 +199,39 @@ def test_product_import_format_option_and_content_sniffing(cli, tmp_path):
 
 
 BAD_ROWS = [
-    ("url,price\nhttps://a.example.com/1,1.00\nhttps://a.example.com/2,2.00\nhttps://a.example.com/3,1e400\n",
-     "Error: row 3 (line 4): not a valid price: '1e400' "
-     "(a number from 0 to 99999999.99 with at most two decimal places)\n"),
+    (
+        "url,price\nhttps://a.example.com/1,1.00\nhttps://a.example.com/2,2.00\nhttps://a.example.com/3,1e400\n",
+        "Error: row 3 (line 4): not a valid price: '1e400' "
+        "(a number from 0 to 99999999.99 with at most two decimal places)\n",
+    ),
     ("url,price\nhttps://a.example.com/1,-1\n", "Error: row 1 (line 2): not a valid price: '-1'"),
     ("url,price\nhttps://a.example.com/1,0.001\n", "Error: row 1 (line 2): not a valid price: '0.001'"),
-    ("url,price\nhttps://a.example.com/1,100000000\n", "Error: row 1 (line 2): not a valid price: '100000000'"),
+    (
+        "url,price\nhttps://a.example.com/1,100000000\n",
+        "Error: row 1 (line 2): not a valid price: '100000000'",
+    ),
     ("url,price\nhttps://a.example.com/1,NaN\n", "Error: row 1 (line 2): not a valid price: 'NaN'"),
-    ("url,currency\nhttps://a.example.com/1,XYZ\n",
-     "Error: row 1 (line 2): not an ISO 4217 currency code: 'XYZ'"),
+    (
+        "url,currency\nhttps://a.example.com/1,XYZ\n",
+        "Error: row 1 (line 2): not an ISO 4217 currency code: 'XYZ'",
+    ),
     ("url\nftp://a.example.com/1\n", "Error: row 1 (line 2): not a product URL (http or https with a host)"),
     ("url,name\n,Nameless\n", "Error: row 1 (line 2): no url"),
-    ("url,source\nhttps://a.example.com/1,nosuchstore\n", "Error: row 1 (line 2): no source named 'nosuchstore'"),
+    (
+        "url,source\nhttps://a.example.com/1,nosuchstore\n",
+        "Error: row 1 (line 2): no source named 'nosuchstore'",
+    ),
     ("url,image\nhttps://a.example.com/1,not-a-url\n", "Error: row 1 (line 2): not an image URL"),
     ("url,prise\nhttps://a.example.com/1,1\n", "unknown column 'prise' in the header"),
     ("name,price\nA,1\n", "the header has no 'url' column"),
-    ("url,price\nhttps://a.example.com/1,1,extra\n", "Error: row 1 (line 2): 3 fields, but the header names 2"),
-    ("url,name\nhttps://a.example.com/1,\"" + "x" * 300 + '"\n', "Error: row 1 (line 2): a product name has at most 255"),
+    (
+        "url,price\nhttps://a.example.com/1,1,extra\n",
+        "Error: row 1 (line 2): 3 fields, but the header names 2",
+    ),
+    (
+        'url,name\nhttps://a.example.com/1,"' + "x" * 300 + '"\n',
+        "Error: row 1 (line 2): a product name has at most 255",
+    ),
 ]
 
 
@@ -210,7 +250,10 @@ def test_product_import_bad_csv_row_writes_nothing(cli, db_rows, tmp_path, conte
 BAD_JSONL = [
     ('{"url": "https://a.example.com/1", "price": 1e400}', "Error: row 1: not a valid price: '1E+400'"),
     ('{"url": "https://a.example.com/1", "price": NaN}', "Error: row 1: not valid JSON"),
-    ('{"url": "https://a.example.com/1", "price": true}', 'Error: row 1: price must be a price like "19.99", not true'),
+    (
+        '{"url": "https://a.example.com/1", "price": true}',
+        'Error: row 1: price must be a price like "19.99", not true',
+    ),
     ('{"url": "https://a.example.com/1", "price": 0.001}', "Error: row 1: not a valid price: '0.001'"),
     ('{"url": "https://a.example.com/1", "name": 12}', "Error: row 1: name must be text, not 12"),
     ('{"url": "https://a.example.com/1", "colour": "red"}', "Error: row 1: unknown field 'colour'"),
@@ -320,16 +363,25 @@ def test_product_import_progress_bar_only_on_a_terminal(db_url, tmp_path):
     path = write(tmp_path, "bar.csv", "name,url,price\n" + rows + "\n")
     piped = subprocess.run(
         [sys.executable, "-m", "ishop4u_cli", "--db", db_url, "product", "import", str(path)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert piped.returncode == 0, piped.stderr
-    assert piped.stderr == f"Imported 3,000 rows from {path}: 3,000 products added, 0 already stored, 0 repeated in the file.\n"
+    assert (
+        piped.stderr
+        == f"Imported 3,000 rows from {path}: 3,000 products added, 0 already stored, 0 repeated in the file.\n"
+    )
 
-    path2 = write(tmp_path, "bar2.csv", "name,url,price\n" + rows.replace("bar.example", "bar2.example") + "\n")
+    path2 = write(
+        tmp_path, "bar2.csv", "name,url,price\n" + rows.replace("bar.example", "bar2.example") + "\n"
+    )
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ishop4u_cli", "--db", db_url, "product", "import", str(path2)],
-        stdout=subprocess.PIPE, stderr=slave, env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
     )
     os.close(slave)
     chunks = []
@@ -372,8 +424,10 @@ def build_cart(cli, tmp_path) -> None:
     ids = {p["name"]: str(p["id"]) for p in products_json(cli)}
     assert cli("cart", "add", ids["Penny sweet"], "--qty", "3", "--notes", NOTE).exit_code == 0
     assert cli("cart", "add", ids["Yacht"], "--qty", "9999").exit_code == 0
-    assert cli("cart", "add", ids["Mystery box"], ids["Local bread"], "--qty", "2",
-               "--notes", "a,b").exit_code == 0
+    assert (
+        cli("cart", "add", ids["Mystery box"], ids["Local bread"], "--qty", "2", "--notes", "a,b").exit_code
+        == 0
+    )
     cli("source", "edit", "amazon", "--tag", "mytag-21")  # a link built with a tag: kept as exported
 
 
@@ -450,8 +504,12 @@ def test_cart_round_trip_csv_into_a_fresh_database(cli, second_db, tmp_path):
     assert exported_csv.splitlines()[0] == ",".join(transfer.CART_COLUMNS)
     assert '"gift, for ""Zoë"" —\nwrap it; ünïcode ✓"' in exported_csv
     path = write(tmp_path, "cart.csv", exported_csv)
-    assert invoke(["--db", second_db, "user", "add", "Bob", "bob@example.com", "--password-stdin"],
-                  input=PW + "\n").exit_code == 0
+    assert (
+        invoke(
+            ["--db", second_db, "user", "add", "Bob", "bob@example.com", "--password-stdin"], input=PW + "\n"
+        ).exit_code
+        == 0
+    )
     run = invoke(["--db", second_db, "cart", "import", str(path)])
     assert run.exit_code == 0, run
     back_json = json.loads(invoke(["--db", second_db, "cart", "export"]).stdout)
@@ -467,19 +525,28 @@ def test_cart_import_sets_quantities_and_keeps_other_items(cli, engine, tmp_path
     cli("product", "add", "https://a.example.com/set", "--name", "Set", "--price", "2.00", "--no-fetch")
     cli("cart", "add", "1", "--qty", "4", "--notes", "mine")
     cli("cart", "add", "2", "--qty", "5", "--notes", "old")
-    path = write(tmp_path, "c.csv", "url,quantity,notes\nhttps://a.example.com/set,2,new\n"
-                                    "https://a.example.com/added?utm_source=x,7,\n")
+    path = write(
+        tmp_path,
+        "c.csv",
+        "url,quantity,notes\nhttps://a.example.com/set,2,new\nhttps://a.example.com/added?utm_source=x,7,\n",
+    )
     run = cli("cart", "import", str(path), "--json")
     assert run.exit_code == 0, run
     assert json.loads(run.stdout) == {
-        "items": 2, "cart_added": 1, "cart_updated": 1, "products_added": 1, "sources_created": []
+        "items": 2,
+        "cart_added": 1,
+        "cart_updated": 1,
+        "products_added": 1,
+        "sources_created": [],
     }
     lines = {i["name"]: (i["quantity"], i["notes"]) for i in json.loads(export(cli))["items"]}
     assert lines == {"Kept": (4, "mine"), "Set": (2, "new"), "a.example.com product added": (7, None)}
 
 
 def test_cart_import_is_for_the_signed_in_user_only(cli, engine, tmp_path):
-    path = write(tmp_path, "c.json", json.dumps({"items": [{"url": "https://a.example.com/1", "quantity": 2}]}))
+    path = write(
+        tmp_path, "c.json", json.dumps({"items": [{"url": "https://a.example.com/1", "quantity": 2}]})
+    )
     run = cli("cart", "import", str(path))
     assert run.exit_code == 4, run
     assert run.stderr.startswith("Error: not signed in")
@@ -488,19 +555,39 @@ def test_cart_import_is_for_the_signed_in_user_only(cli, engine, tmp_path):
 
 
 BAD_CART = [
-    ({"items": [{"url": "https://a.example.com/1"}, {"url": "https://a.example.com/2", "quantity": 0}]},
-     "Error: item 2: a quantity is a whole number from 1 to 9999, not 0"),
-    ({"items": [{"url": "https://a.example.com/1", "quantity": 10000}]},
-     "Error: item 1: a quantity is a whole number from 1 to 9999, not 10000"),
-    ({"items": [{"url": "https://a.example.com/1", "quantity": 1.5}]},
-     "Error: item 1: a quantity is a whole number from 1 to 9999, not 1.5"),
-    ({"items": [{"url": "https://a.example.com/1", "price": "0.001"}]}, "Error: item 1: not a valid price: '0.001'"),
-    ({"items": [{"url": "https://a.example.com/1?utm_source=a"}, {"url": "https://a.example.com/1"}]},
-     "Error: item 2: the same product as item 1 (https://a.example.com/1)"),
+    (
+        {"items": [{"url": "https://a.example.com/1"}, {"url": "https://a.example.com/2", "quantity": 0}]},
+        "Error: item 2: a quantity is a whole number from 1 to 9999, not 0",
+    ),
+    (
+        {"items": [{"url": "https://a.example.com/1", "quantity": 10000}]},
+        "Error: item 1: a quantity is a whole number from 1 to 9999, not 10000",
+    ),
+    (
+        {"items": [{"url": "https://a.example.com/1", "quantity": 1.5}]},
+        "Error: item 1: a quantity is a whole number from 1 to 9999, not 1.5",
+    ),
+    (
+        {"items": [{"url": "https://a.example.com/1", "price": "0.001"}]},
+        "Error: item 1: not a valid price: '0.001'",
+    ),
+    (
+        {"items": [{"url": "https://a.example.com/1?utm_source=a"}, {"url": "https://a.example.com/1"}]},
+        "Error: item 2: the same product as item 1 (https://a.example.com/1)",
+    ),
     ({"items": [{"name": "no link"}]}, "Error: item 1: no url or affiliate_link"),
-    ({"items": [{"url": "https://a.example.com/1", "added_at": "yesterday"}]}, "Error: item 1: added_at must be"),
-    ({"items": [{"url": "https://a.example.com/1", "notes": "x" * 1001}]}, "Error: item 1: notes have at most 1000"),
-    ({"items": [{"url": "https://a.example.com/1", "colour": "red"}]}, "Error: item 1: unknown field 'colour'"),
+    (
+        {"items": [{"url": "https://a.example.com/1", "added_at": "yesterday"}]},
+        "Error: item 1: added_at must be",
+    ),
+    (
+        {"items": [{"url": "https://a.example.com/1", "notes": "x" * 1001}]},
+        "Error: item 1: notes have at most 1000",
+    ),
+    (
+        {"items": [{"url": "https://a.example.com/1", "colour": "red"}]},
+        "Error: item 1: unknown field 'colour'",
+    ),
     ({"products": []}, 'not a cart: expected a JSON object with an "items" list'),
 ]
 
@@ -521,10 +608,13 @@ def test_cart_import_bad_item_writes_nothing(cli, db_rows, tmp_path, doc, expect
 def test_cart_import_bad_csv_row_names_it(cli, db_rows, tmp_path):
     sign_up(cli)
     before = db_rows()
-    path = write(tmp_path, "bad.csv", "url,quantity\nhttps://a.example.com/1,1\nhttps://a.example.com/2,two\n")
+    path = write(
+        tmp_path, "bad.csv", "url,quantity\nhttps://a.example.com/1,1\nhttps://a.example.com/2,two\n"
+    )
     run = cli("cart", "import", str(path))
     assert (run.exit_code, run.stderr) == (
-        2, "Error: row 2 (line 3): a quantity is a whole number from 1 to 9999, not 'two'\n"
+        2,
+        "Error: row 2 (line 3): a quantity is a whole number from 1 to 9999, not 'two'\n",
     )
     assert db_rows() == before
 
@@ -561,7 +651,11 @@ def test_cart_import_csv_from_stdin(cli):
     assert run.exit_code == 0, run
     [item] = json.loads(export(cli))["items"]
     assert (item["price"], item["currency"], item["quantity"], item["notes"], item["line_total"]) == (
-        "0.10", "USD", 3, 'x, "y"\nz', "0.30"
+        "0.10",
+        "USD",
+        3,
+        'x, "y"\nz',
+        "0.30",
     )
 
 
@@ -571,6 +665,7 @@ def test_import_of_non_utf8_stdin_is_a_usage_error(cli, db_rows, command):
     before = db_rows()
     run = cli(*command, "-", input="url,name\nhttps://a.example.com/1,caf\xe9\n".encode("latin-1"))
     assert (run.exit_code, run.stderr) == (
-        2, "Error: stdin is not UTF-8 text: save it as UTF-8 and import it again\n"
+        2,
+        "Error: stdin is not UTF-8 text: save it as UTF-8 and import it again\n",
     )
     assert db_rows() == before

@@ -56,7 +56,9 @@ def insert_user(engine, name: str, email: str, password_hash: str) -> None:
     execute(
         engine,
         "INSERT INTO users (name, email, password_hash) VALUES (:n, :e, :h)",
-        n=name, e=email, h=password_hash,
+        n=name,
+        e=email,
+        h=password_hash,
     )
 
 
@@ -95,8 +97,7 @@ def test_add_creates_the_user_and_signs_in_when_nobody_is(cli):
     assert result.exit_code == 0, result
     assert result.stdout == ""
     assert result.stderr == (
-        "Created user Ann <ann@example.com> (id 1).\n"
-        "Signed in as Ann <ann@example.com>.\n"
+        "Created user Ann <ann@example.com> (id 1).\nSigned in as Ann <ann@example.com>.\n"
     )
     assert_no_secret(result, PW)
     me = whoami_json(cli)
@@ -176,8 +177,10 @@ def test_short_password_is_refused_without_echoing_it(cli, engine):
 
 def test_password_stdin_strips_only_one_trailing_newline(cli):
     password = "  spaced pw  "
-    assert cli("user", "add", "Ann", "ann@example.com", "--password-stdin",
-               input=password + "\r\n").exit_code == 0
+    assert (
+        cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input=password + "\r\n").exit_code
+        == 0
+    )
     cli("user", "logout")
     assert cli("user", "login", "ann@example.com", "--password-stdin", input=password).exit_code == 0
     stripped = cli("user", "login", "ann@example.com", "--password-stdin", input="spaced pw\n")
@@ -387,7 +390,9 @@ def test_remove_without_yes_and_without_a_terminal_is_refused(cli, engine):
 
 def test_login_through_the_installed_program(run_ishop4u, tmp_path):
     db = str(tmp_path / "p.db")
-    added = run_ishop4u("--db", db, "user", "add", "Ann", "ann@example.com", "--password-stdin", input=PW + "\n")
+    added = run_ishop4u(
+        "--db", db, "user", "add", "Ann", "ann@example.com", "--password-stdin", input=PW + "\n"
+    )
     assert added.exit_code == 0, added
     result = run_ishop4u("--db", db, "user", "login", "ann@example.com", "--password-stdin", input=PW + "\n")
     assert result.exit_code == 0, result
@@ -443,8 +448,7 @@ def test_passwd_changes_the_password(cli, engine):
     result = cli("user", "passwd", "--password-stdin", input=f"{PW}\r\nnew-password\r\n")
     assert result.exit_code == 0, result
     assert result.stderr == (
-        "Changed the password of Ann <ann@example.com>.\n"
-        "Signed out 1 other session of this account.\n"
+        "Changed the password of Ann <ann@example.com>.\nSigned out 1 other session of this account.\n"
     )
     assert_no_secret(result, PW, "new-password")
     assert whoami_json(cli)["email"] == "ann@example.com"  # this machine stays signed in
@@ -467,7 +471,8 @@ def add_cart_items(engine, email: str, count: int) -> None:
         execute(
             engine,
             "INSERT INTO products (name, affiliate_link, currency) VALUES (:n, :l, 'USD')",
-            n=f"{email} thing {n}", l=f"https://example.com/{email}/{n}",
+            n=f"{email} thing {n}",
+            l=f"https://example.com/{email}/{n}",
         )
         pid = scalar(engine, "SELECT id FROM products WHERE name = :n", n=f"{email} thing {n}")
         execute(engine, "INSERT INTO cart_items (user_id, product_id) VALUES (:u, :p)", u=uid, p=pid)
@@ -491,8 +496,7 @@ def test_remove_deletes_the_user_their_cart_and_sessions(cli, engine):
     result = cli("user", "remove", "ANN@example.com", "--password-stdin", "--yes", input=PW + "\n")
     assert result.exit_code == 0, result
     assert result.stderr == (
-        "Removed Ann <ann@example.com> and their cart (2 items).\n"
-        "Nobody is signed in on this machine now.\n"
+        "Removed Ann <ann@example.com> and their cart (2 items).\nNobody is signed in on this machine now.\n"
     )
     assert_no_secret(result, PW)
     assert scalar(engine, "SELECT count(*) FROM users") == 1

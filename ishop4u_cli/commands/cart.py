@@ -14,10 +14,17 @@ app = typer.Typer(help="Your cart across every store.", no_args_is_help=True)
 # error names the value given ("not '2.5'").
 QtyOpt = Annotated[
     str | None,
-    typer.Option("--qty", "-q", metavar="N", help="The new quantity, a whole number from 1 to 9999.", show_default=False),
+    typer.Option(
+        "--qty",
+        "-q",
+        metavar="N",
+        help="The new quantity, a whole number from 1 to 9999.",
+        show_default=False,
+    ),
 ]
 SourceOpt = Annotated[
-    str | None, typer.Option("--source", metavar="SOURCE", help="Only this source (store), by name or api name.")
+    str | None,
+    typer.Option("--source", metavar="SOURCE", help="Only this source (store), by name or api name."),
 ]
 
 
@@ -26,10 +33,16 @@ def add(
     ctx: typer.Context,
     items: Annotated[
         list[str],
-        typer.Argument(metavar="ITEM", help="Product ids or product URLs; - reads them from stdin, one a line.", show_default=False),
+        typer.Argument(
+            metavar="ITEM",
+            help="Product ids or product URLs; - reads them from stdin, one a line.",
+            show_default=False,
+        ),
     ],
     qty: Annotated[str, typer.Option("--qty", "-q", metavar="N", help="How many of each, 1 to 9999.")] = "1",
-    notes: Annotated[str | None, typer.Option("--notes", metavar="TEXT", help="A note kept with each item.")] = None,
+    notes: Annotated[
+        str | None, typer.Option("--notes", metavar="TEXT", help="A note kept with each item.")
+    ] = None,
     no_fetch: Annotated[
         bool, typer.Option("--no-fetch", help="Do not read product pages for missing names or prices.")
     ] = False,
@@ -83,9 +96,7 @@ def _fill_from_pages(st, requests, *, fetch: bool):
         if not fetch:
             return requests
         wanted = {
-            r.new.canonical_url: r.new
-            for r in requests
-            if r.new is not None and products.needs_page(r.new)
+            r.new.canonical_url: r.new for r in requests if r.new is not None and products.needs_page(r.new)
         }
         for canonical in list(wanted):
             if products.find_by_url(session, canonical) is not None:
@@ -119,7 +130,9 @@ def update(
     ctx: typer.Context,
     product_id: Annotated[int, typer.Argument(metavar="PRODUCT_ID", help="The product's id in your cart.")],
     qty: QtyOpt = None,
-    notes: Annotated[str | None, typer.Option("--notes", metavar="TEXT", help="New notes ('' clears them).")] = None,
+    notes: Annotated[
+        str | None, typer.Option("--notes", metavar="TEXT", help="New notes ('' clears them).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set the quantity or the notes of a product in your cart."""
@@ -143,7 +156,9 @@ def update(
 @app.command("remove")
 def remove(
     ctx: typer.Context,
-    product_ids: Annotated[list[int], typer.Argument(metavar="PRODUCT_ID", help="Ids of products in your cart.")],
+    product_ids: Annotated[
+        list[int], typer.Argument(metavar="PRODUCT_ID", help="Ids of products in your cart.")
+    ],
 ) -> None:
     """Remove products from your cart (all or none: every id must be in it)."""
     from ishop4u_cli.services import auth, cart
@@ -169,9 +184,7 @@ def clear(ctx: typer.Context, source: SourceOpt = None, yes: YesOption = False) 
         return
     noun = "item" if count == 1 else "items"
     confirm(f"Remove {count} {noun}{where} from your cart?", yes=yes)
-    removed = st.transaction(
-        lambda s: cart.clear_cart(s, user_id=auth.current_user(s).id, source=source)
-    )
+    removed = st.transaction(lambda s: cart.clear_cart(s, user_id=auth.current_user(s).id, source=source))
     noun = "item" if removed == 1 else "items"
     render.message(f"Removed {removed} {noun}{where} from your cart.")
 
@@ -179,7 +192,9 @@ def clear(ctx: typer.Context, source: SourceOpt = None, yes: YesOption = False) 
 @app.command("export")
 def export(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="json (one document) or csv (with a header).")] = "json",
+    fmt: Annotated[
+        str, typer.Option("--format", help="json (one document) or csv (with a header).")
+    ] = "json",
 ) -> None:
     """Write your cart to stdout, as `cart import` reads it back."""
     from ishop4u_cli.errors import UsageError
@@ -199,7 +214,9 @@ def export(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="A file written by `cart export` (JSON or CSV); - reads stdin.")],
+    file: Annotated[
+        str, typer.Argument(help="A file written by `cart export` (JSON or CSV); - reads stdin.")
+    ],
     fmt: Annotated[
         str | None,
         typer.Option("--format", help="json or csv. Default: from the extension, else from the content."),

@@ -45,7 +45,9 @@ def checkout(
     source: SourceOpt = None,
     as_json: JsonOption = False,
     open_: OpenOpt = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help=f"Open more than {MAX_TABS} tabs without asking.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help=f"Open more than {MAX_TABS} tabs without asking.")
+    ] = False,
 ) -> None:
     """Store by store, the links to buy your cart with; `checkout done STORE` after buying there."""
     if ctx.invoked_subcommand is not None:

@@ -7,7 +7,9 @@ import typer
 from ishop4u_cli import render
 from ishop4u_cli.commands._shared import JsonOption, state
 
-app = typer.Typer(help="Where the database is, its schema revision, upgrades and backups.", no_args_is_help=True)
+app = typer.Typer(
+    help="Where the database is, its schema revision, upgrades and backups.", no_args_is_help=True
+)
 
 
 @app.command("path")

@@ -12,7 +12,9 @@ def demo() -> None:
     from ishop4u_cli.render import products as products_view
     from ishop4u_cli.services import demo as demo_service
 
-    render.message("ishop4u demo: a throwaway database in a temporary directory; your own data is not touched.")
+    render.message(
+        "ishop4u demo: a throwaway database in a temporary directory; your own data is not touched."
+    )
     with tempfile.TemporaryDirectory(prefix="ishop4u-demo-") as tmp:
         where = Path(tmp)
         result = demo_service.run_demo(where, say=lambda text: render.message(f"  {text}"))

@@ -12,11 +12,16 @@ app = typer.Typer(help="Products: their pages, prices and affiliate links.", no_
 IdArg = Annotated[int, typer.Argument(metavar="ID", help="The product's id (see: ishop4u product list).")]
 NameOpt = Annotated[str | None, typer.Option("--name", metavar="TEXT", help="The product's name.")]
 PriceOpt = Annotated[
-    str | None, typer.Option("--price", metavar="PRICE", help="The price, e.g. 19.99 (0 to 99999999.99, two decimals at most).")
+    str | None,
+    typer.Option(
+        "--price", metavar="PRICE", help="The price, e.g. 19.99 (0 to 99999999.99, two decimals at most)."
+    ),
 ]
 CurrencyOpt = Annotated[
     str | None,
-    typer.Option("--currency", metavar="CODE", help="An ISO 4217 code, e.g. EUR. Default: $ISHOP4U_CURRENCY, else USD."),
+    typer.Option(
+        "--currency", metavar="CODE", help="An ISO 4217 code, e.g. EUR. Default: $ISHOP4U_CURRENCY, else USD."
+    ),
 ]
 ImageOpt = Annotated[str | None, typer.Option("--image", metavar="URL", help="The image's URL.")]
 SourceOpt = Annotated[
@@ -30,7 +35,9 @@ NoFetchOpt = Annotated[
 @app.command("add")
 def add(
     ctx: typer.Context,
-    url: Annotated[str, typer.Argument(metavar="URL", help="The product page or an affiliate link (http or https).")],
+    url: Annotated[
+        str, typer.Argument(metavar="URL", help="The product page or an affiliate link (http or https).")
+    ],
     name: NameOpt = None,
     price: PriceOpt = None,
     currency: CurrencyOpt = None,
@@ -121,13 +128,19 @@ def edit(
     ctx: typer.Context,
     product_id: IdArg,
     name: NameOpt = None,
-    price: Annotated[str | None, typer.Option("--price", metavar="PRICE", help="A new price ('' for no price).")] = None,
+    price: Annotated[
+        str | None, typer.Option("--price", metavar="PRICE", help="A new price ('' for no price).")
+    ] = None,
     currency: CurrencyOpt = None,
-    image: Annotated[str | None, typer.Option("--image", metavar="URL", help="A new image URL ('' for none).")] = None,
+    image: Annotated[
+        str | None, typer.Option("--image", metavar="URL", help="A new image URL ('' for none).")
+    ] = None,
     source: Annotated[
         str | None, typer.Option("--source", metavar="SOURCE", help="Another source by name ('' for none).")
     ] = None,
-    url: Annotated[str | None, typer.Option("--url", metavar="URL", help="Another product page or affiliate link.")] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", metavar="URL", help="Another product page or affiliate link.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change a product's name, price, currency, image, source or page."""
@@ -137,9 +150,7 @@ def edit(
     changes = products.parse_changes(
         name=name, price=price, currency=currency, image=image, source=source, url=url
     )
-    product, changed = state(ctx).transaction(
-        lambda s: products.edit_product(s, product_id, changes)
-    )
+    product, changed = state(ctx).transaction(lambda s: products.edit_product(s, product_id, changes))
     if changed:
         render.message(f"Changed product {product.id} ({product.name}): {', '.join(changed)}")
     else:
@@ -180,9 +191,7 @@ def import_(
     from ishop4u_cli.render import transfer as view
     from ishop4u_cli.services import transfer
 
-    chosen = transfer.choose_format(
-        file, fmt, allowed=("csv", "jsonl"), by_suffix=transfer.PRODUCT_SUFFIXES
-    )
+    chosen = transfer.choose_format(file, fmt, allowed=("csv", "jsonl"), by_suffix=transfer.PRODUCT_SUFFIXES)
     st = state(ctx)
     with transfer.open_input(file) as source, view.progress("Importing products", source.size) as tick:
         result = transfer.run_import(

@@ -31,7 +31,8 @@ def add(
         str | None, typer.Option("--api-name", metavar="NAME", help="A short lower-case name, e.g. myshop.")
     ] = None,
     base_url: Annotated[
-        str | None, typer.Option("--base-url", metavar="URL", help="The shop's home page, e.g. https://shop.example.")
+        str | None,
+        typer.Option("--base-url", metavar="URL", help="The shop's home page, e.g. https://shop.example."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -71,11 +72,17 @@ def edit(
     ] = None,
     tag: Annotated[
         str | None,
-        typer.Option("--tag", metavar="TRACKING_ID", help="Your affiliate tracking id, e.g. mytag-20 ('' clears it)."),
+        typer.Option(
+            "--tag", metavar="TRACKING_ID", help="Your affiliate tracking id, e.g. mytag-20 ('' clears it)."
+        ),
     ] = None,
     link_template: Annotated[
         str | None,
-        typer.Option("--link-template", metavar="TEMPLATE", help="A network link template for this store ('' clears it)."),
+        typer.Option(
+            "--link-template",
+            metavar="TEMPLATE",
+            help="A network link template for this store ('' clears it).",
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

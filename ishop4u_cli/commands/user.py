@@ -14,7 +14,9 @@ import typer
 from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state, stdin_is_terminal
 from ishop4u_cli.errors import UsageError
 
-app = typer.Typer(help="Accounts and sign-in: every cart belongs to the signed-in user.", no_args_is_help=True)
+app = typer.Typer(
+    help="Accounts and sign-in: every cart belongs to the signed-in user.", no_args_is_help=True
+)
 
 PasswordStdinOption = Annotated[
     bool,
@@ -23,7 +25,9 @@ PasswordStdinOption = Annotated[
         help="Read the password from stdin (only its trailing newline is stripped) instead of a prompt.",
     ),
 ]
-EmailArgument = Annotated[str, typer.Argument(help="The account's email address (any case).", show_default=False)]
+EmailArgument = Annotated[
+    str, typer.Argument(help="The account's email address (any case).", show_default=False)
+]
 
 
 # ---------------------------------------------------------------- reading passwords
@@ -40,7 +44,9 @@ def _strip_one_newline(text: str) -> str:
 def _need_terminal(what: str) -> None:
     """Fail at once, instead of waiting for input that cannot come, when stdin is not a terminal."""
     if not stdin_is_terminal():
-        raise UsageError(f"stdin is not a terminal, so nothing can ask for {what}; pass --password-stdin and write it to stdin")
+        raise UsageError(
+            f"stdin is not a terminal, so nothing can ask for {what}; pass --password-stdin and write it to stdin"
+        )
 
 
 def _stdin_password() -> str:
@@ -79,7 +85,9 @@ def _read_old_and_new(from_stdin: bool) -> tuple[str, str]:
         return old, _read_new_password(False, prompt="New password")
     lines = [line.removesuffix("\r") for line in _strip_one_newline(sys.stdin.read()).split("\n")]
     if len(lines) != 2 or not lines[0] or not lines[1]:
-        raise UsageError("--password-stdin: expected two lines on stdin, the current password then the new one")
+        raise UsageError(
+            "--password-stdin: expected two lines on stdin, the current password then the new one"
+        )
     passwords.check_new_password(lines[1])
     return lines[0], lines[1]
 
@@ -91,7 +99,9 @@ def _read_old_and_new(from_stdin: bool) -> tuple[str, str]:
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The user's name (1 to 100 characters).", show_default=False)],
-    email: Annotated[str, typer.Argument(help="The user's email address: the account's login.", show_default=False)],
+    email: Annotated[
+        str, typer.Argument(help="The user's email address: the account's login.", show_default=False)
+    ],
     password_stdin: PasswordStdinOption = False,
 ) -> None:
     """Create an account; it is signed in when nobody is signed in here."""
@@ -202,7 +212,9 @@ def remove(
     from ishop4u_cli.services import auth, users
 
     if not yes and not stdin_is_terminal():
-        raise UsageError("removing a user needs a confirmation and stdin is not a terminal; pass --yes to answer it")
+        raise UsageError(
+            "removing a user needs a confirmation and stdin is not a terminal; pass --yes to answer it"
+        )
     password = _read_password(password_stdin, prompt=f"Password of {email.strip()}")
     st = state(ctx)
     with st.session() as session:

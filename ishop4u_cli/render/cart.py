@@ -31,7 +31,9 @@ def line_json(line: CartLine) -> dict[str, Any]:
 
 
 def totals_json(totals: dict[str, Decimal]) -> list[dict[str, str]]:
-    return [{"currency": code, "amount": money.format_price(amount) or "0.00"} for code, amount in totals.items()]
+    return [
+        {"currency": code, "amount": money.format_price(amount) or "0.00"} for code, amount in totals.items()
+    ]
 
 
 def cart_json(cart: Cart) -> dict[str, Any]:

@@ -131,7 +131,9 @@ def show_checkout(checkout: Checkout, *, as_json: bool) -> None:
         return
     if checkout.empty:
         where = f" from {checkout.source}" if checkout.source else ""
-        render.message(f"Nothing to check out: your cart has no items{where} (add to it: ishop4u cart add URL).")
+        render.message(
+            f"Nothing to check out: your cart has no items{where} (add to it: ishop4u cart add URL)."
+        )
         return
     for text in checkout_lines(checkout):
         render.out(text)

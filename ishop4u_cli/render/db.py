@@ -8,9 +8,7 @@ from ishop4u_cli import render
 def show_current(*, database: str, revision: str | None, head: str, as_json: bool) -> None:
     up_to_date = revision == head
     if as_json:
-        render.json_doc(
-            {"database": database, "revision": revision, "head": head, "up_to_date": up_to_date}
-        )
+        render.json_doc({"database": database, "revision": revision, "head": head, "up_to_date": up_to_date})
         return
     render.out(f"database:  {database}")
     render.out(f"revision:  {revision or 'none'}")

@@ -122,4 +122,3 @@ def _cell(value: Any) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat(sep=" ", timespec="seconds")
     return str(value)
-

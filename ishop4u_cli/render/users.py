@@ -29,9 +29,7 @@ def created(user: User, *, signed_in: bool, current: User | None) -> None:
     if signed_in:
         render.message(f"Signed in as {_who(user)}.")
     elif current is not None:
-        render.message(
-            f"Still signed in as {_who(current)}; to switch, run: ishop4u user login {user.email}"
-        )
+        render.message(f"Still signed in as {_who(current)}; to switch, run: ishop4u user login {user.email}")
 
 
 def signed_in(user: User) -> None:

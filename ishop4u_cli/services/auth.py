@@ -77,9 +77,7 @@ def _write_session_file(token: str, user: User) -> Path:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     with contextlib.suppress(OSError):  # someone else's directory layout: leave it be
         os.chmod(directory, 0o700)
-    body = json.dumps(
-        {"version": _FILE_VERSION, "token": token, "user_id": user.id, "email": user.email}
-    )
+    body = json.dumps({"version": _FILE_VERSION, "token": token, "user_id": user.id, "email": user.email})
     tmp = directory / f".{path.name}.{secrets.token_hex(8)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

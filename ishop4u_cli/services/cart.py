@@ -81,9 +81,7 @@ def parse_item(text: str, *, label: str) -> ItemRequest:
     return ItemRequest(label=label, new=new)
 
 
-def parse_items(
-    items: list[str], *, read_stdin: Callable[[], str]
-) -> list[ItemRequest]:
+def parse_items(items: list[str], *, read_stdin: Callable[[], str]) -> list[ItemRequest]:
     """The ITEMs of `cart add`; '-' reads more from stdin, one a line, skipping blank lines."""
     requests: list[ItemRequest] = []
     for arg in items:
@@ -147,8 +145,14 @@ def add_items(
     totals: dict[int, int] = {}
     for index in sorted(range(len(resolved)), key=lambda i: resolved[i][1].id):
         request, product, _ = resolved[index]
-        total = _upsert(session, user_id=user_id, product_id=product.id, quantity=quantity,
-                        notes=note, set_notes=notes is not None)
+        total = _upsert(
+            session,
+            user_id=user_id,
+            product_id=product.id,
+            quantity=quantity,
+            notes=note,
+            set_notes=notes is not None,
+        )
         if total > QTY_MAX:
             raise UsageError(
                 f"{request.label}: product {product.id} would have quantity {total} in your cart; "
@@ -170,9 +174,9 @@ def _upsert(
     changes = {"quantity": sa.func.coalesce(C.c.quantity, 1) + insert.excluded.quantity}
     if set_notes:
         changes["notes"] = insert.excluded.notes
-    stmt = insert.on_conflict_do_update(
-        index_elements=[C.c.user_id, C.c.product_id], set_=changes
-    ).returning(C.c.quantity)
+    stmt = insert.on_conflict_do_update(index_elements=[C.c.user_id, C.c.product_id], set_=changes).returning(
+        C.c.quantity
+    )
     return session.exec(stmt).scalar_one()
 
 
@@ -271,7 +275,9 @@ def get_cart(session: Session, *, user_id: int, source: str | None = None) -> Ca
         by_store.setdefault(line.source_id, []).append(line)
     groups = [_group(lines) for lines in by_store.values()]
     groups.sort(key=lambda g: (g.source is None, (g.source or "").lower(), g.source_id or 0))
-    priced = [(line.currency, line.line_total) for g in groups for line in g.lines if line.line_total is not None]
+    priced = [
+        (line.currency, line.line_total) for g in groups for line in g.lines if line.line_total is not None
+    ]
     return Cart(
         groups=groups,
         totals=money.totals(priced),
@@ -325,9 +331,7 @@ def update_item(
     if notes is not None:
         values["notes"] = clean_notes(notes)
     get_line(session, user_id=user_id, product_id=product_id)  # NotFound when it is not there
-    session.exec(
-        sa.update(C).where(C.c.user_id == user_id, C.c.product_id == product_id).values(**values)
-    )
+    session.exec(sa.update(C).where(C.c.user_id == user_id, C.c.product_id == product_id).values(**values))
     return get_line(session, user_id=user_id, product_id=product_id)
 
 
@@ -352,4 +356,3 @@ def clear_cart(session: Session, *, user_id: int, source: str | None = None) -> 
         found = sources_service.find_source(session, source)
         stmt = stmt.where(C.c.product_id.in_(sa.select(P.c.id).where(P.c.affiliate_source_id == found.id)))
     return session.exec(stmt).rowcount
-

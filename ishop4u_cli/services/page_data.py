@@ -22,10 +22,35 @@ from ishop4u_cli.services.pages import PageInfo
 
 # Symbols that name one currency. "$", "¥" and "kr" name several: left to an explicit field.
 SYMBOLS = {
-    "€": "EUR", "£": "GBP", "₹": "INR", "₩": "KRW", "₺": "TRY", "₽": "RUB", "₴": "UAH", "₪": "ILS",
-    "₫": "VND", "฿": "THB", "₱": "PHP", "zł": "PLN", "Kč": "CZK", "Ft": "HUF", "lei": "RON",
-    "R$": "BRL", "US$": "USD", "C$": "CAD", "CA$": "CAD", "A$": "AUD", "AU$": "AUD", "NZ$": "NZD",
-    "HK$": "HKD", "S$": "SGD", "MX$": "MXN", "CHF": "CHF", "Fr.": "CHF", "руб": "RUB", "RM": "MYR",
+    "€": "EUR",
+    "£": "GBP",
+    "₹": "INR",
+    "₩": "KRW",
+    "₺": "TRY",
+    "₽": "RUB",
+    "₴": "UAH",
+    "₪": "ILS",
+    "₫": "VND",
+    "฿": "THB",
+    "₱": "PHP",
+    "zł": "PLN",
+    "Kč": "CZK",
+    "Ft": "HUF",
+    "lei": "RON",
+    "R$": "BRL",
+    "US$": "USD",
+    "C$": "CAD",
+    "CA$": "CAD",
+    "A$": "AUD",
+    "AU$": "AUD",
+    "NZ$": "NZD",
+    "HK$": "HKD",
+    "S$": "SGD",
+    "MX$": "MXN",
+    "CHF": "CHF",
+    "Fr.": "CHF",
+    "руб": "RUB",
+    "RM": "MYR",
 }
 
 PRODUCT_TYPES = {"product", "productgroup", "individualproduct", "productmodel", "vehicle", "car"}
@@ -40,14 +65,26 @@ _NOT_A_PRICE = re.compile(r"^[^\d]*[-\u2212]\s*[\d.]|\d[eE][+-]?\d")
 # Amazon's captcha form are certain; a captcha widget alone only counts when the page
 # has no price (a product page may carry one in a review or newsletter form).
 _ROBOT_TITLES = (
-    "robot check", "robot or human", "just a moment", "attention required", "are you a robot",
-    "pardon our interruption", "access to this page has been denied", "verify you are human",
-    "security check", "captcha",
+    "robot check",
+    "robot or human",
+    "just a moment",
+    "attention required",
+    "are you a robot",
+    "pardon our interruption",
+    "access to this page has been denied",
+    "verify you are human",
+    "security check",
+    "captcha",
 )
 _ROBOT_PATHS = {"captcha", "validatecaptcha", "showcaptcha", "blocked", "punish"}  # where bot walls redirect
 _ROBOT_FORMS = ("/errors/validatecaptcha", "captchacharacters", "_____tmd_____/punish", "x5secdata")
 _CAPTCHA_WIDGETS = (
-    "g-recaptcha", "h-captcha", "cf-chl-", "challenges.cloudflare.com", "px-captcha", "geo.captcha-delivery.com",
+    "g-recaptcha",
+    "h-captcha",
+    "cf-chl-",
+    "challenges.cloudflare.com",
+    "px-captcha",
+    "geo.captcha-delivery.com",
 )
 CAPTCHA_PROBLEM = "the store answered with a captcha (robot check) page, not the product"
 
@@ -80,7 +117,7 @@ def read_page(html: str, url: str) -> PageInfo:
 
 
 def robot_check(title: str | None, html: str, url: str) -> str | None:
-    """"certain" for a robot-check page, "possible" for a page with a captcha widget, else None."""
+    """ "certain" for a robot-check page, "possible" for a page with a captcha widget, else None."""
     lowered_title = (title or "").strip().lower()
     segments = set(urlsplit(url).path.lower().split("/"))
     lowered = html[:500_000].lower()
@@ -249,7 +286,11 @@ def _walk(data: Any, depth: int = 0) -> list[dict]:
 
 def _types(node: dict) -> set[str]:
     """@type as lower-case local names: "Product", ["Product", "Thing"], "https://schema.org/Product"."""
-    return {t.rsplit("/", 1)[-1].rsplit(":", 1)[-1].lower() for t in _as_list(node.get("@type")) if isinstance(t, str)}
+    return {
+        t.rsplit("/", 1)[-1].rsplit(":", 1)[-1].lower()
+        for t in _as_list(node.get("@type"))
+        if isinstance(t, str)
+    }
 
 
 def _as_list(value: Any) -> list:
@@ -317,7 +358,9 @@ def from_microdata(tree: Any) -> Found:
         # Pages that mark up a price without a Product item around it.
         props = {p: tree.css_first(f'[itemprop~="{p}"]') for p in ("price", "priceCurrency")}
         found.price = _itemprop_value(props["price"]) if props["price"] is not None else None
-        found.currency = _itemprop_value(props["priceCurrency"]) if props["priceCurrency"] is not None else None
+        found.currency = (
+            _itemprop_value(props["priceCurrency"]) if props["priceCurrency"] is not None else None
+        )
         return found
     offers_scopes = []
     for node in scope.css("[itemprop]"):
@@ -380,11 +423,15 @@ def from_opengraph(tree: Any) -> Found:
         content = node.attributes.get("content")
         if key and content is not None and key not in meta:
             meta[key] = content
-    price_key = next((k for k in ("product:price:amount", "og:price:amount") if meta.get(k, "").strip()), None)
+    price_key = next(
+        (k for k in ("product:price:amount", "og:price:amount") if meta.get(k, "").strip()), None
+    )
     currency_key = "product:price:currency" if price_key == "product:price:amount" else "og:price:currency"
     return Found(
         name=meta.get("og:title"),
         image=meta.get("og:image") or meta.get("og:image:url") or meta.get("og:image:secure_url"),
         price=meta.get(price_key) if price_key else None,
-        currency=meta.get(currency_key) or meta.get("product:price:currency") or meta.get("og:price:currency"),
+        currency=meta.get(currency_key)
+        or meta.get("product:price:currency")
+        or meta.get("og:price:currency"),
     )

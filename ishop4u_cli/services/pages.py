@@ -69,7 +69,9 @@ def fetch_page_info(url: str, *, timeout: float = 10.0) -> PageInfo:
     except Exception as exc:  # noqa: BLE001 - a page must never cost the user the add
         return PageInfo(problems=[f"could not read the page ({type(exc).__name__}: {exc})"])
     if page.truncated:
-        info.problems.insert(0, f"the page is larger than {MAX_BYTES // (1024 * 1024)} MB: only its start was read")
+        info.problems.insert(
+            0, f"the page is larger than {MAX_BYTES // (1024 * 1024)} MB: only its start was read"
+        )
     return info
 
 
@@ -98,7 +100,10 @@ def fetch(url: str, *, timeout: float = 10.0) -> Fetched:
                         url=str(response.url),
                         status=response.status_code,
                         reason=response.reason_phrase,
-                        content_type=(response.headers.get("content-type") or "").split(";")[0].strip().lower(),
+                        content_type=(response.headers.get("content-type") or "")
+                        .split(";")[0]
+                        .strip()
+                        .lower(),
                         text=_decode(body, response.charset_encoding),
                         truncated=truncated,
                     )

@@ -154,8 +154,7 @@ def with_page(new: NewProduct, page: PageInfo) -> tuple[NewProduct, list[str]]:
                     currency = money.parse_currency(page.currency)
                 except UsageError:
                     problems.append(
-                        f"the page's currency {page.currency!r} is not an ISO 4217 code; "
-                        "using the default"
+                        f"the page's currency {page.currency!r} is not an ISO 4217 code; using the default"
                     )
     if image is None and page.image_url:
         try:
@@ -378,9 +377,7 @@ def edit_product(session: Session, product_id: int, changes: ProductChanges) -> 
     user gave is kept.
     """
     if changes.empty():
-        raise UsageError(
-            "nothing to change: give --name, --price, --currency, --image, --source or --url"
-        )
+        raise UsageError("nothing to change: give --name, --price, --currency, --image, --source or --url")
     old = get_product(session, product_id)
     values: dict[str, object] = {}
     if changes.name is not None:
@@ -392,7 +389,9 @@ def edit_product(session: Session, product_id: int, changes: ProductChanges) -> 
     if changes.image_url is not None or changes.clear_image:
         values["image_url"] = changes.image_url
 
-    old_source = sources_service.get_source(session, old.affiliate_source_id) if old.affiliate_source_id else None
+    old_source = (
+        sources_service.get_source(session, old.affiliate_source_id) if old.affiliate_source_id else None
+    )
     new_source = old_source
     if changes.source is not None:
         new_source = sources_service.find_source(session, changes.source) if changes.source else None

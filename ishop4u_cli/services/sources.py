@@ -89,8 +89,7 @@ def list_sources(session: Session) -> list[SourceSummary]:
         .order_by(sa.func.lower(S.c.name), S.c.id)
     )
     return [
-        SourceSummary(_row_to_source(row), row.products or 0, row.items or 0)
-        for row in session.exec(stmt)
+        SourceSummary(_row_to_source(row), row.products or 0, row.items or 0) for row in session.exec(stmt)
     ]
 
 
@@ -260,9 +259,7 @@ def edit_source(
     if link_template is not None:
         values["link_template"] = link_template.strip() or None
     if not values:
-        raise UsageError(
-            "nothing to change: give --name, --api-name, --base-url, --tag or --link-template"
-        )
+        raise UsageError("nothing to change: give --name, --api-name, --base-url, --tag or --link-template")
     changed = [FIELD_NAMES[key] for key, value in values.items() if getattr(old, key) != value]
     _check_unique(
         session,

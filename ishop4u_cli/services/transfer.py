@@ -168,7 +168,9 @@ def _sniff(lines: Iterator[str]) -> tuple[str | None, Iterator[str]]:
     return first, itertools.chain(taken, lines)
 
 
-def choose_format(path: str, given: str | None, *, allowed: tuple[str, ...], by_suffix: dict[str, str]) -> str | None:
+def choose_format(
+    path: str, given: str | None, *, allowed: tuple[str, ...], by_suffix: dict[str, str]
+) -> str | None:
     """--format, else the file's extension; None means: look at the content."""
     if given is not None:
         fmt = given.strip().lower()
@@ -207,8 +209,14 @@ def _decode_errors(name: str, rows: Iterator[Row]) -> Iterator[Row]:
         raise UsageError(f"{name} is not UTF-8 text{after}: save it as UTF-8 and import it again") from None
 
 
-def csv_rows(name: str, lines: Iterable[str], *, columns: tuple[str, ...], required: tuple[str, ...],
-             ignored: frozenset[str] = frozenset()) -> Iterator[Row]:
+def csv_rows(
+    name: str,
+    lines: Iterable[str],
+    *,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    ignored: frozenset[str] = frozenset(),
+) -> Iterator[Row]:
     """Rows of a CSV file with a header naming some of COLUMNS (any order, any case).
 
     Empty cells are None. Unknown columns are refused, so a misspelt one is not
@@ -274,7 +282,7 @@ def jsonl_rows(name: str, lines: Iterable[str], *, columns: tuple[str, ...]) -> 
         except ValueError as exc:
             raise UsageError(f"{row.where()}: not valid JSON: {exc}") from None
         if not isinstance(obj, dict):
-            raise UsageError(f"{row.where()}: not a JSON object ({{\"url\": ...}})")
+            raise UsageError(f'{row.where()}: not a JSON object ({{"url": ...}})')
         yield replace(row, values=_known_keys(obj, columns, row.where()))
 
 
@@ -282,8 +290,12 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
-def _known_keys(obj: dict[str, Any], columns: tuple[str, ...] | frozenset[str], where: str,
-                ignored: frozenset[str] = frozenset()) -> dict[str, Any]:
+def _known_keys(
+    obj: dict[str, Any],
+    columns: tuple[str, ...] | frozenset[str],
+    where: str,
+    ignored: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     unknown = [k for k in obj if k not in columns and k not in ignored]
     if unknown:
         raise UsageError(f"{where}: unknown field {unknown[0]!r} (the fields are: {', '.join(columns)})")
@@ -307,7 +319,7 @@ def _price(row: Row, key: str, *, where: str) -> Decimal | None:
     if isinstance(value, str):
         return money.parse_price(value) if value.strip() else None
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise UsageError(f"{where}: {key} must be a price like \"19.99\", not {json.dumps(value)}")
+        raise UsageError(f'{where}: {key} must be a price like "19.99", not {json.dumps(value)}')
     return money.check_price(Decimal(value))
 
 
@@ -461,8 +473,9 @@ def _product_values(row: Row, sources: _Sources, default_currency: str) -> dict[
         raise UsageError(message if message.startswith(prefix) else prefix + message) from None
 
 
-def import_products(session: Session, rows: Iterable[Row], *, source: Input | None = None,
-                    progress: Progress | None = None) -> ProductImport:
+def import_products(
+    session: Session, rows: Iterable[Row], *, source: Input | None = None, progress: Progress | None = None
+) -> ProductImport:
     """Store every row's product in this transaction; the first bad row raises (nothing stays)."""
     default_currency = money.default_currency()
     sources = _Sources(session)
@@ -583,7 +596,9 @@ def _added_at(row: Row, where: str) -> datetime | None:
             if when.tzinfo is not None:
                 when = when.astimezone(timezone.utc).replace(tzinfo=None)
             return when
-    raise UsageError(f"added_at must be a date and time like \"2025-01-31 18:05:00\", not {json.dumps(value, default=str)}")
+    raise UsageError(
+        f'added_at must be a date and time like "2025-01-31 18:05:00", not {json.dumps(value, default=str)}'
+    )
 
 
 @dataclass
@@ -637,8 +652,14 @@ def _cart_entry(row: Row, sources: _Sources, default_currency: str) -> _CartEntr
         raise UsageError(message if message.startswith(prefix) else prefix + message) from None
 
 
-def import_cart(session: Session, *, user_id: int, rows: Iterable[Row],
-                source: Input | None = None, progress: Progress | None = None) -> CartImport:
+def import_cart(
+    session: Session,
+    *,
+    user_id: int,
+    rows: Iterable[Row],
+    source: Input | None = None,
+    progress: Progress | None = None,
+) -> CartImport:
     """Put the file's items in USER_ID's cart, in this transaction; the first bad item raises.
 
     - A product is found by its normalized URL; one not stored yet is stored
@@ -663,15 +684,16 @@ def import_cart(session: Session, *, user_id: int, rows: Iterable[Row],
             key = entry.product["canonical_url"]
             if key in first_seen:
                 raise UsageError(
-                    f"{entry.where}: the same product as {first_seen[key]} ({key}); "
-                    "list each product once"
+                    f"{entry.where}: the same product as {first_seen[key]} ({key}); list each product once"
                 )
             first_seen[key] = entry.where
             entries.append(entry)
         items += len(entries)
         keys = [e.product["canonical_url"] for e in entries]
         ids = _existing_ids(session, keys)
-        products_added += _insert_products(session, [e.product for e in entries if e.product["canonical_url"] not in ids])
+        products_added += _insert_products(
+            session, [e.product for e in entries if e.product["canonical_url"] not in ids]
+        )
         ids.update(_existing_ids(session, [k for k in keys if k not in ids]))
         in_cart = set(
             conn.execute(

@@ -11,11 +11,16 @@ from ishop4u_cli.stores.base import Store
 # so an item on any of them is the same page on www.aliexpress.com. aliexpress.us and
 # aliexpress.ru are storefronts of their own (prices, shipping) and keep their host.
 DOMAINS = ("aliexpress.com", "aliexpress.us", "aliexpress.ru")
-_CANONICAL_HOST = {"aliexpress.com": "www.aliexpress.com", "aliexpress.us": "www.aliexpress.us",
-                   "aliexpress.ru": "aliexpress.ru"}
+_CANONICAL_HOST = {
+    "aliexpress.com": "www.aliexpress.com",
+    "aliexpress.us": "www.aliexpress.us",
+    "aliexpress.ru": "aliexpress.ru",
+}
 
 # /item/<id>.html, /item/<slug>/<id>.html, the mobile /i/<id>.html, /store/product/<slug>/<store>_<id>.html
-_ITEM_PATH = re.compile(r"^/(?:item/(?:[^/]+/)?|i/|store/product/[^/]+/\d+_)(\d{6,20})\.html?$", re.IGNORECASE)
+_ITEM_PATH = re.compile(
+    r"^/(?:item/(?:[^/]+/)?|i/|store/product/[^/]+/\d+_)(\d{6,20})\.html?$", re.IGNORECASE
+)
 
 _LANDING_PARAMS = ("aff_fcid", "aff_fsk", "aff_trace_key")
 

@@ -8,10 +8,30 @@ from ishop4u_cli.stores import networks, urls
 from ishop4u_cli.stores.base import CartLine, CartLink, Store
 
 DOMAINS = (
-    "amazon.com", "amazon.co.uk", "amazon.de", "amazon.fr", "amazon.it", "amazon.es", "amazon.ca",
-    "amazon.co.jp", "amazon.in", "amazon.com.au", "amazon.com.mx", "amazon.com.br", "amazon.nl",
-    "amazon.se", "amazon.pl", "amazon.com.tr", "amazon.ae", "amazon.sa", "amazon.sg", "amazon.eg",
-    "amazon.com.be", "amazon.ie", "amazon.co.za", "amazon.cn",
+    "amazon.com",
+    "amazon.co.uk",
+    "amazon.de",
+    "amazon.fr",
+    "amazon.it",
+    "amazon.es",
+    "amazon.ca",
+    "amazon.co.jp",
+    "amazon.in",
+    "amazon.com.au",
+    "amazon.com.mx",
+    "amazon.com.br",
+    "amazon.nl",
+    "amazon.se",
+    "amazon.pl",
+    "amazon.com.tr",
+    "amazon.ae",
+    "amazon.sa",
+    "amazon.sg",
+    "amazon.eg",
+    "amazon.com.be",
+    "amazon.ie",
+    "amazon.co.za",
+    "amazon.cn",
 )
 # Links that only redirect: Associates short links (which carry a tag) and share links.
 SHORT_HOSTS = ("amzn.to", "amzn.eu", "amzn.asia", "a.co")

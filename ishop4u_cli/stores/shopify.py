@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 from ishop4u_cli.stores import networks, urls
 from ishop4u_cli.stores.base import CartLine, CartLink
 
-_PRODUCT_PATH = re.compile(r"^/(?:[a-z]{2}(?:-[a-z]{2})?/)?(?:collections/[^/]+/)?products/[^/]+/?$", re.IGNORECASE)
+_PRODUCT_PATH = re.compile(
+    r"^/(?:[a-z]{2}(?:-[a-z]{2})?/)?(?:collections/[^/]+/)?products/[^/]+/?$", re.IGNORECASE
+)
 _VARIANT = re.compile(r"^\d{1,20}$")
 
 

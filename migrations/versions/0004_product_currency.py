@@ -19,9 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column(
-        "products", sa.Column("currency", sa.String(3), nullable=False, server_default="USD")
-    )
+    op.add_column("products", sa.Column("currency", sa.String(3), nullable=False, server_default="USD"))
     op.add_column("products", sa.Column("canonical_url", sa.Text(), nullable=True))
     # A unique index, not a constraint: SQLite adds it without copying the table.
     op.create_index("uq_products_canonical_url", "products", ["canonical_url"], unique=True)
