@@ -46,12 +46,63 @@ from pathlib import Path
 
 PY = sys.executable
 
-WORDS = (
-    "blue red green black white steel oak linen wool cotton ceramic glass bamboo leather "
-    "mug cup bowl plate lamp chair desk shelf towel blanket pillow basket jar vase clock "
-    "kettle pan knife spoon bottle bag wallet scarf hat sock shirt jacket shoe boot watch "
-    "handmade vintage small large round square travel kitchen garden office kids"
-).split()
+WORDS = [
+    "blue",
+    "red",
+    "green",
+    "black",
+    "white",
+    "steel",
+    "oak",
+    "linen",
+    "wool",
+    "cotton",
+    "ceramic",
+    "glass",
+    "bamboo",
+    "leather",
+    "mug",
+    "cup",
+    "bowl",
+    "plate",
+    "lamp",
+    "chair",
+    "desk",
+    "shelf",
+    "towel",
+    "blanket",
+    "pillow",
+    "basket",
+    "jar",
+    "vase",
+    "clock",
+    "kettle",
+    "pan",
+    "knife",
+    "spoon",
+    "bottle",
+    "bag",
+    "wallet",
+    "scarf",
+    "hat",
+    "sock",
+    "shirt",
+    "jacket",
+    "shoe",
+    "boot",
+    "watch",
+    "handmade",
+    "vintage",
+    "small",
+    "large",
+    "round",
+    "square",
+    "travel",
+    "kitchen",
+    "garden",
+    "office",
+    "kids",
+]
 
 # The baseline: the same rows, read with csv and inserted with executemany, no checks.
 BASELINE = r"""

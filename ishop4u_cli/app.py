@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from ishop4u_cli import __version__, render, settings
 from ishop4u_cli.context import AppState
-from ishop4u_cli.errors import ExitCode, IshopError, translate
+from ishop4u_cli.errors import ExitCode, translate
 
 
 class IshopGroup(TyperGroup):
@@ -26,7 +26,7 @@ class IshopGroup(TyperGroup):
         except KeyboardInterrupt:
             render.error("interrupted")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
-        except Exception as exc:  # noqa: BLE001 - mapped to one line, traceback only when asked
+        except Exception as exc:
             if settings.debug():
                 raise
             mapped = translate(exc)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pageserver import PageServer, serve_pages
 from typer.testing import CliRunner
 
 POSTGRES_ENV = "ISHOP4U_TEST_POSTGRES_URL"
@@ -113,7 +114,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         server.drop(server.template)
         url = server.create(server.template)
-    except Exception as exc:  # noqa: BLE001 - the suite must fail, not skip, when the server is down
+    except Exception as exc:
         pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL is unreachable: {exc}")
     engine = db.open_database(url)
     engine.dispose()
@@ -191,6 +192,13 @@ def shared_postgres_database(postgres_server: PostgresServer) -> Iterator[Shared
     shared = SharedPostgresDatabase(postgres_server)
     yield shared
     shared.close()
+
+
+@pytest.fixture(scope="session")
+def page_server() -> Iterator[PageServer]:
+    """The local page server (tests/pageserver.py), for the whole test session."""
+    with serve_pages() as server:
+        yield server
 
 
 @pytest.fixture(params=BACKENDS)
@@ -296,6 +304,7 @@ def run_ishop4u():
             text=True,
             env=full_env,
             timeout=timeout,
+            check=False,
         )
         return Run(proc.returncode, proc.stdout, proc.stderr)
 

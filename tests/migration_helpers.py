@@ -84,7 +84,8 @@ CREATE TABLE cart_items (
 SEED_DDL_SQLITE = SEED_DDL_POSTGRES.replace("SERIAL PRIMARY KEY", "INTEGER PRIMARY KEY")
 
 SEED_ROWS = """
-INSERT INTO users (id, name, email, password_hash) VALUES (1, 'Ann', 'ann@example.com', 'pbkdf2:sha256:600000$salt$hash');
+INSERT INTO users (id, name, email, password_hash)
+    VALUES (1, 'Ann', 'ann@example.com', 'pbkdf2:sha256:600000$salt$hash');
 INSERT INTO affiliate_sources (id, name, api_name, base_url) VALUES (1, 'Amazon', 'amazon', 'https://www.amazon.com');
 INSERT INTO products (id, name, price, affiliate_link, affiliate_source_id)
     VALUES (1, 'Mug', 12.50, 'https://www.amazon.com/dp/B000000001?tag=seed-20', 1);

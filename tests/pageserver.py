@@ -1,21 +1,20 @@
 """A local HTTP server for page-reading tests: store-like fixtures from tests/pages/ and
 misbehaving routes (errors, captcha, slow, oversize, redirects). Nothing reaches the internet.
 
-Import the fixture into a test module: `from pageserver import page_server  # noqa: F401`
+The `page_server` fixture in conftest.py starts one for the whole test session
 (tests/ is on sys.path, as for migration_helpers).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
-
-import pytest
 
 PAGES = Path(__file__).parent / "pages"
 BIG_BODY_BYTES = 6 * 1024 * 1024
@@ -32,10 +31,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
-        try:
+        # the client may stop reading (oversize, timeout): expected
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.route(path, query)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client stopped reading (oversize, timeout): expected
 
     def route(self, path: str, query: dict[str, list[str]]) -> None:
         if path.startswith("/pages/"):
@@ -106,9 +104,9 @@ class PageServer:
         return self.base + path
 
 
-@pytest.fixture(scope="session")
-def page_server() -> Iterator[PageServer]:
-    """The local page server, for the whole test session."""
+@contextmanager
+def serve_pages() -> Iterator[PageServer]:
+    """Run the local page server until the block ends."""
     stop = threading.Event()
     handler = type("BoundHandler", (Handler,), {"stop": stop})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import invoke
-from ishop4u_cli import db
 from migration_helpers import SEED_DDL_POSTGRES, SEED_DDL_SQLITE, SEED_ROWS, describe, run_script
+
+from ishop4u_cli import db
 
 SEED_TABLES = ["users", "affiliate_sources", "products", "cart_items"]
 

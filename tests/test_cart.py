@@ -312,6 +312,7 @@ def test_no_color_on_a_terminal(ann):
             stdin=subprocess.DEVNULL,
             env=env,
             timeout=60,
+            check=False,
         )
         os.close(follower)
         chunks = []

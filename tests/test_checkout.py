@@ -8,8 +8,6 @@ subprocess at a pseudo-terminal).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from urllib.parse import parse_qsl, urlsplit
 

@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import Run
 
 PROCESSES = 8
@@ -34,6 +33,7 @@ def _ishop4u(db_url: str, *args: str, timeout: float = 120) -> Run:
         text=True,
         env=dict(os.environ),
         timeout=timeout,
+        check=False,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 

@@ -11,10 +11,10 @@ import sys
 import threading
 
 import pytest
-
 from conftest import invoke
-from ishop4u_cli import db
 from migration_helpers import describe, upgrade_to
+
+from ishop4u_cli import db
 
 
 def _mode(path) -> int:
@@ -185,6 +185,7 @@ def test_unreachable_postgres_and_debug_traceback():
         capture_output=True,
         text=True,
         env={**os.environ, "ISHOP4U_DEBUG": "1"},
+        check=False,
     )
     assert proc.returncode != 0 and "Traceback" in proc.stderr
 
@@ -213,10 +214,11 @@ def test_startup_does_not_import_the_database_stack(args):
         f"sys.argv = ['ishop4u', *{args!r}]\n"
         "from ishop4u_cli.app import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'sqlmodel', 'alembic', 'httpx', 'argon2'})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules}\n"
+        "               & {'sqlalchemy', 'sqlmodel', 'alembic', 'httpx', 'argon2'})\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert "HEAVY []" in proc.stderr, proc.stderr
 
 
@@ -228,5 +230,5 @@ def test_opening_a_database_at_head_does_not_import_alembic(tmp_path):
         f"db.open_database({str(path)!r}).dispose()\n"
         "print('alembic' in sys.modules)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.stdout.strip() == "False", proc.stderr

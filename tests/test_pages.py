@@ -9,7 +9,6 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
-from pageserver import page_server  # noqa: F401 - the fixture
 
 from ishop4u_cli.services import page_data
 from ishop4u_cli.services.pages import PageInfo, fetch_page_info

@@ -14,7 +14,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import Run
 
 DRIVER_MESSAGE = "Error: PostgreSQL needs its driver: pip install 'ishop4u[postgres]'\n"
@@ -44,7 +43,13 @@ def run(
     full_env = {**os.environ, **(env or {})}
     prefix = [sys.executable, "-c", NO_DRIVER] if no_driver else [sys.executable, "-m", "ishop4u_cli"]
     proc = subprocess.run(
-        [*prefix, *args], capture_output=True, text=True, env=full_env, input=input, timeout=60
+        [*prefix, *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=input,
+        timeout=60,
+        check=False,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
@@ -82,6 +87,7 @@ def test_driver_really_is_blocked_in_the_child():
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert probe.returncode == 1
     assert "ModuleNotFoundError" in probe.stderr or "ImportError" in probe.stderr

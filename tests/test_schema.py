@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from migration_helpers import describe
 from sqlalchemy import inspect
 
 from ishop4u_cli import db, migrate
-from migration_helpers import describe
 
 SEED_TABLES = ["affiliate_sources", "cart_items", "products", "users"]
 
@@ -18,10 +18,9 @@ def first_revision_engine(backend, tmp_path, request):
     """A database migrated to revision 0001 only: the seed schema as ishop4u creates it."""
     from migration_helpers import upgrade_to
 
-    if backend == "sqlite":
-        target = str(tmp_path / "seed.db")
-    else:
-        target = request.getfixturevalue("fresh_postgres_url")
+    target = (
+        str(tmp_path / "seed.db") if backend == "sqlite" else request.getfixturevalue("fresh_postgres_url")
+    )
     upgrade_to(target, "0001")
     engine = db.make_engine(db.to_url(target))
     yield engine
@@ -87,7 +86,7 @@ def test_constraint_names_follow_the_naming_convention(first_revision_engine):
 
 def test_newest_revision_adds_only_new_tables_and_columns(engine):
     schema = describe(engine)
-    assert sorted(schema) == SEED_TABLES[:1] + ["alembic_version"] + SEED_TABLES[1:3] + ["sessions", "users"]
+    assert sorted(schema) == [*SEED_TABLES[:1], "alembic_version", *SEED_TABLES[1:3], "sessions", "users"]
     assert set(schema["products"]["columns"]) == {
         "id",
         "name",
@@ -115,7 +114,7 @@ def test_models_match_the_migrations(engine):
 
 
 def test_fast_path_head_matches_alembic_head():
-    assert db.SCHEMA_HEAD == migrate.head_revision()
+    assert migrate.head_revision() == db.SCHEMA_HEAD
 
 
 def test_new_database_comes_with_the_common_stores(engine):

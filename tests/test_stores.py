@@ -10,8 +10,15 @@ from hypothesis import strategies as st
 
 from ishop4u_cli import stores
 from ishop4u_cli.errors import UsageError
-from ishop4u_cli.stores import CartLine, affiliate_link, normalize_url, product_id, store_for_url
-from ishop4u_cli.stores import amazon, ebay
+from ishop4u_cli.stores import (
+    CartLine,
+    affiliate_link,
+    amazon,
+    ebay,
+    normalize_url,
+    product_id,
+    store_for_url,
+)
 
 AWIN = "https://www.awin1.com/cread.php?awinmid=6220&awinaffid={tracking_id}&ued={url}"
 IMPACT = "https://goto.walmart.com/c/{tracking_id}/568844/9383?veh=aff&u={url}"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from terminal import run_at_terminal
 
 from ishop4u_cli import settings
-from terminal import run_at_terminal
 
 PW = "secret-pw"
 BOB_PW = "bobs-own-pw"

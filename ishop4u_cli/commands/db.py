@@ -67,9 +67,8 @@ def backup(
     force: Annotated[bool, typer.Option("--force", help="Overwrite DEST if it exists.")] = False,
 ) -> None:
     """Write a consistent copy of the SQLite database to DEST, even while it is in use."""
-    from ishop4u_cli.services import backup as backup_service
-
     from ishop4u_cli import db
+    from ishop4u_cli.services import backup as backup_service
 
     st = state(ctx)
     engine = db.open_database(st.target(), upgrade=False)

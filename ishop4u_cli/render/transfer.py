@@ -12,7 +12,7 @@ from ishop4u_cli import render
 
 if TYPE_CHECKING:
     from ishop4u_cli.services.cart import Cart
-    from ishop4u_cli.services.transfer import CartImport, ExportLine, Progress, ProductImport
+    from ishop4u_cli.services.transfer import CartImport, ExportLine, ProductImport, Progress
 
 
 @contextmanager

@@ -66,7 +66,7 @@ def fetch_page_info(url: str, *, timeout: float = 10.0) -> PageInfo:
         info = page_data.read_page(page.text, page.url)
     except PageFailed as exc:
         return PageInfo(problems=[str(exc)])
-    except Exception as exc:  # noqa: BLE001 - a page must never cost the user the add
+    except Exception as exc:
         return PageInfo(problems=[f"could not read the page ({type(exc).__name__}: {exc})"])
     if page.truncated:
         info.problems.insert(

@@ -13,6 +13,7 @@ Adding is split in three so that a page is never fetched inside a transaction
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -139,10 +140,8 @@ def with_page(new: NewProduct, page: PageInfo) -> tuple[NewProduct, list[str]]:
     problems = list(page.problems)
     name, price, currency, image = new.name, new.price, new.currency, new.image_url
     if name is None and page.name:
-        try:
+        with contextlib.suppress(UsageError):
             name = clean_name(page.name[:NAME_MAX])
-        except UsageError:
-            pass
     if price is None and page.price is not None:
         try:
             price = money.check_price(page.price)
@@ -157,10 +156,8 @@ def with_page(new: NewProduct, page: PageInfo) -> tuple[NewProduct, list[str]]:
                         f"the page's currency {page.currency!r} is not an ISO 4217 code; using the default"
                     )
     if image is None and page.image_url:
-        try:
+        with contextlib.suppress(UsageError):
             image = clean_image_url(page.image_url)
-        except UsageError:
-            pass
     return replace(new, name=name, price=price, currency=currency, image_url=image), problems
 
 

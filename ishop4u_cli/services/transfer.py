@@ -15,6 +15,7 @@ is left as it is.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -25,7 +26,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -122,10 +123,8 @@ class Input:
         self._text = self._wrap()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self._text.detach()  # never close stdin's buffer
-        except ValueError:
-            pass
         if self._owned:
             self._raw.close()
 
@@ -262,7 +261,9 @@ def csv_rows(
             raise UsageError(
                 f"row {number} (line {start}): {len(record)} fields, but the header names {len(keys)}"
             )
-        values = {k: (v if v.strip() else None) for k, v in zip(keys, record) if k not in ignored}
+        values = {
+            k: (v if v.strip() else None) for k, v in zip(keys, record, strict=False) if k not in ignored
+        }
         yield Row(number, start, values)
 
 
@@ -594,7 +595,7 @@ def _added_at(row: Row, where: str) -> datetime | None:
             pass
         else:
             if when.tzinfo is not None:
-                when = when.astimezone(timezone.utc).replace(tzinfo=None)
+                when = when.astimezone(UTC).replace(tzinfo=None)
             return when
     raise UsageError(
         f'added_at must be a date and time like "2025-01-31 18:05:00", not {json.dumps(value, default=str)}'
@@ -675,7 +676,7 @@ def import_cart(
     sources = _Sources(session, create_missing=True)
     first_seen: dict[str, str] = {}
     items = products_added = cart_added = cart_updated = 0
-    now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     conn = session.connection()
     for chunk in _chunks(rows):
         entries: list[_CartEntry] = []
