@@ -4,6 +4,7 @@ Only Typer is imported at start-up; each command imports its service (and with
 it SQLAlchemy) when it runs, so --help, --version and completion stay fast.
 """
 
+import os
 import sys
 from typing import Annotated, Any
 
@@ -23,6 +24,9 @@ class IshopGroup(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # Typer's own exits and usage errors (exit 2)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(ExitCode.BROKEN_PIPE) from None
         except KeyboardInterrupt:
             render.error("interrupted")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
@@ -98,6 +102,25 @@ def _register() -> None:
 _register()
 
 
+def _silence_stdout() -> None:
+    """The reader of stdout has gone (`ishop4u cart list | head -1`): send what is left to /dev/null.
+
+    Python's documented cure (signal module, "Note on SIGPIPE"): without it the interpreter's
+    final flush raises again and prints "Exception ignored ... BrokenPipeError".
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(app(prog_name="ishop4u") or 0)
+    try:
+        try:
+            code = app(prog_name="ishop4u")
+        finally:
+            sys.stdout.flush()  # output still buffered (stdout is a pipe) is written here, not at exit
+    except BrokenPipeError:
+        _silence_stdout()
+        code = ExitCode.BROKEN_PIPE
+    sys.exit(code or 0)

@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     CONFLICT = 6  # already exists (an email, a source name)
     DATABASE = 7  # cannot open, reach or migrate the database
     INTERRUPTED = 130  # Ctrl-C
+    BROKEN_PIPE = 141  # stdout closed by its reader (`| head -1`), as a shell reports SIGPIPE
 
 
 class IshopError(Exception):
