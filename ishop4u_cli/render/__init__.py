@@ -74,7 +74,15 @@ def console(*, stderr: bool = False) -> Console:
 
 def show(renderable: RenderableType) -> None:
     """Print a Rich renderable (a table) on stdout."""
-    console().print(renderable, crop=False)
+    out = console()
+    # Rich answers a closed stdout with its own SystemExit(1); app.py handles it once for every
+    # command (quietly, with the documented exit code), so hand the error on instead.
+    out.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
+    out.print(renderable, crop=False)
+
+
+def _broken_pipe() -> None:
+    raise BrokenPipeError
 
 
 def literal(text: str | None) -> str:
