@@ -8,6 +8,7 @@ from pathlib import Path
 APP_NAME = "ishop4u"
 DB_FILENAME = "ishop4u.db"
 SESSION_FILENAME = "session"
+CHECKOUT_PAGE_FILENAME = "checkout.html"
 
 ENV_DATABASE_URL = "ISHOP4U_DATABASE_URL"
 ENV_CURRENCY = "ISHOP4U_CURRENCY"
@@ -26,6 +27,18 @@ def state_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """The platform's user cache directory (~/.cache/ishop4u on Linux): pages made to be looked at."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def checkout_page_path() -> Path:
+    """Where `checkout --html` writes its page unless --output says otherwise."""
+    return cache_dir() / CHECKOUT_PAGE_FILENAME
 
 
 def default_database_path() -> Path:

@@ -21,6 +21,30 @@ BIG_BODY_BYTES = 6 * 1024 * 1024
 SLOW_SECONDS = 3.0
 
 
+def _png(width: int, height: int) -> bytes:
+    """A valid RGB PNG: a mug-coloured square with a lighter band, made here so no binary file is stored."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(
+        b"\0" + (b"\x2a\x6f\xb8" if height // 3 <= y < 2 * height // 3 else b"\x1d\x4e\x89") * width
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PICTURE_PNG = _png(96, 96)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     stop: threading.Event  # set by the server when the tests end
@@ -55,6 +79,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_big()
         if path == "/image.png":
             return self.send(200, b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png")
+        if path == "/picture.png":  # a real picture a browser can draw (the checkout page's tests)
+            return self.send(200, PICTURE_PNG, content_type="image/png")
         if path.startswith("/redirect/"):
             # /redirect/<n>/<rest>: n more hops, then /<rest>
             _, _, hops, rest = path.split("/", 3)

@@ -1,5 +1,6 @@
 """`ishop4u checkout`: store by store, the links to buy your cart with."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,7 +25,25 @@ OpenOpt = Annotated[
     bool,
     typer.Option(
         "--open",
-        help=f"Open each store-cart link (else each item's link) in your browser; asks above {MAX_TABS} tabs.",
+        help=f"Open each store-cart link (else each item's link) in your browser; asks above {MAX_TABS} tabs. "
+        "With --html: open the page instead.",
+    ),
+]
+HtmlOpt = Annotated[
+    bool,
+    typer.Option(
+        "--html",
+        help="Write the checkout as one HTML page (pictures, a button per store cart) and print its path.",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        dir_okay=False,
+        help="With --html: write the page to FILE (default: checkout.html in your cache directory).",
     ),
 ]
 
@@ -45,25 +64,38 @@ def checkout(
     source: SourceOpt = None,
     as_json: JsonOption = False,
     open_: OpenOpt = False,
+    html: HtmlOpt = False,
+    output: OutputOpt = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help=f"Open more than {MAX_TABS} tabs without asking.")
     ] = False,
 ) -> None:
     """Store by store, the links to buy your cart with; `checkout done STORE` after buying there."""
     if ctx.invoked_subcommand is not None:
-        if source is not None or as_json or open_ or yes:
+        if source is not None or as_json or open_ or yes or html or output is not None:
             raise UsageError(
-                f"--source, --json, --open and --yes are for `ishop4u checkout` alone; "
+                f"--source, --json, --open, --html, --output and --yes are for `ishop4u checkout` alone; "
                 f"`checkout {ctx.invoked_subcommand}` takes its own options after its name "
                 f"(see: ishop4u checkout {ctx.invoked_subcommand} --help)"
             )
         return
+    if html and as_json:
+        raise UsageError("--html and --json are two different outputs: pass one of them")
+    if output is not None and not html:
+        raise UsageError("--output is where --html writes its page: add --html")
     from ishop4u_cli.render import checkout as view
     from ishop4u_cli.services import auth
     from ishop4u_cli.services import checkout as service
 
     with state(ctx).session() as session:
         result = service.get_checkout(session, user_id=auth.current_user(session).id, source=source)
+    if html:
+        from ishop4u_cli.render import checkout_page
+
+        page = checkout_page.show_checkout_page(result, output)
+        if open_:
+            checkout_page.opened_page(page, open_url(page.as_uri()))
+        return
     view.show_checkout(result, as_json=as_json)
     if not open_ or result.empty:
         return

@@ -198,6 +198,7 @@ class CartLine:
     url: str | None  # the normalized product page
     notes: str | None
     added_at: datetime | None
+    image_url: str | None = None  # the product's picture, as stored (the checkout page shows it)
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ def _lines_select(user_id: int) -> sa.Select:
             C.c.quantity,
             P.c.affiliate_link,
             P.c.canonical_url,
+            P.c.image_url,
             C.c.notes,
             C.c.added_at,
             C.c.id,
@@ -259,6 +261,7 @@ def _row_to_line(row: sa.Row) -> CartLine:
         url=row.canonical_url,
         notes=row.notes,
         added_at=row.added_at,
+        image_url=row.image_url,
     )
 
 

@@ -1,0 +1,243 @@
+"""The checkout as one HTML page (`checkout --html`): pictures, store by store, a button per store cart.
+
+One more view of the same checkout result the text and JSON views print
+(services/checkout.py). The page is self-contained: CSS inline, no JavaScript,
+nothing fetched but the stores' own pictures and pages. Names, notes and URLs
+come from web pages and users, so they are hostile: Jinja2 escapes every value
+(autoescape on), and only http(s) URLs ever become a link or a picture. A
+Content-Security-Policy that allows no script at all backs that up.
+
+Jinja2 is imported when a page is made, never at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from ishop4u_cli import money, render, settings
+from ishop4u_cli.errors import IshopError, NotFound
+
+if TYPE_CHECKING:
+    from ishop4u_cli.services.checkout import Checkout, CheckoutItem, StoreCheckout
+
+TEMPLATE = "checkout.html.j2"
+WEB_SCHEMES = ("http", "https")
+DISCLOSURE = (
+    "The links on this page are affiliate links: when you buy through them, "
+    "the owner of their tracking ids may earn a commission, at no cost to you."
+)
+
+
+def web_url(url: str | None) -> str | None:
+    """URL when it is a plain http(s) address with a host; None for anything else.
+
+    `javascript:`, `data:`, `file:` and the like never become a link or a picture,
+    nor does a URL with spaces or control characters (which browsers strip,
+    turning `java\\tscript:` into `javascript:`).
+    """
+    if not url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in WEB_SCHEMES or not host:
+        return None
+    return url
+
+
+# ---------------------------------------------------------------- what the template sees
+
+
+@dataclass(frozen=True)
+class PageItem:
+    product_id: int
+    name: str
+    notes: str | None
+    quantity: int
+    unit_price: str | None  # "19.99 USD"; None: no price known
+    line_total: str | None
+    buy_link: str | None  # the affiliate link when it is a web address
+    picture: str | None  # the image URL when it is a web address
+    in_store_cart: bool  # a store-cart button above holds this item
+
+
+@dataclass(frozen=True)
+class CartButton:
+    url: str
+    label: str  # "Open amazon.com cart, 3 items"
+
+
+@dataclass(frozen=True)
+class PageStore:
+    label: str
+    count: str  # "3 items"
+    buttons: list[CartButton]
+    items: list[PageItem]
+    subtotal: str  # "59.97 USD + 1 item without a price"
+
+
+@dataclass(frozen=True)
+class Page:
+    title: str
+    stores: list[PageStore]
+    totals: list[str]  # one per currency
+    unpriced: str | None  # "1 item without a price is not in the totals."
+    empty_note: str | None
+    disclosure: str
+
+
+def _count(n: int, noun: str = "item") -> str:
+    return f"1 {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _amounts(amounts: dict[str, Decimal]) -> list[str]:
+    return [money.format_amount(amount, code) for code, amount in amounts.items()]
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+
+
+def _page_item(item: CheckoutItem) -> PageItem:
+    line = item.line
+    priced = line.price is not None and line.line_total is not None
+    return PageItem(
+        product_id=line.product_id,
+        name=line.name,
+        notes=line.notes or None,
+        quantity=line.quantity,
+        unit_price=money.format_amount(line.price, line.currency) if priced else None,
+        line_total=money.format_amount(line.line_total, line.currency) if priced else None,
+        buy_link=web_url(line.affiliate_link),
+        picture=web_url(line.image_url),
+        in_store_cart=item.cart_link is not None,
+    )
+
+
+def _buttons(store: StoreCheckout) -> list[CartButton]:
+    buttons = []
+    for link in store.cart_links:
+        url = web_url(link)
+        if url is None:
+            continue
+        held = sum(1 for item in store.items if item.cart_link == link)
+        buttons.append(CartButton(url=url, label=f"Open {_host(url)} cart, {_count(held)}"))
+    return buttons
+
+
+def _subtotal(store: StoreCheckout) -> str:
+    parts = [", ".join(_amounts(store.subtotals))] if store.subtotals else []
+    if store.unpriced:
+        parts.append(f"{_count(store.unpriced)} without a price")
+    return " + ".join(parts)
+
+
+def page_model(checkout: Checkout) -> Page:
+    """What the template shows, every value plain text or a checked web address."""
+    stores = [
+        PageStore(
+            label=store.label,
+            count=_count(len(store.items)),
+            buttons=_buttons(store),
+            items=[_page_item(item) for item in store.items],
+            subtotal=_subtotal(store),
+        )
+        for store in checkout.stores
+    ]
+    unpriced = None
+    if checkout.unpriced:
+        unpriced = (
+            "1 item without a price is not in the totals."
+            if checkout.unpriced == 1
+            else f"{checkout.unpriced} items without a price are not in the totals."
+        )
+    where = f" from {checkout.source}" if checkout.source else ""
+    return Page(
+        title=f"Checkout: {checkout.source}" if checkout.source else "Checkout",
+        stores=stores,
+        totals=_amounts(checkout.totals),
+        unpriced=unpriced,
+        empty_note=f"Nothing to check out: your cart has no items{where}." if checkout.empty else None,
+        disclosure=DISCLOSURE,
+    )
+
+
+def page_html(checkout: Checkout) -> str:
+    """The whole page as one string."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("ishop4u_cli.render", "templates"),
+        autoescape=True,  # every value is text, whatever the template's name
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template(TEMPLATE).render(page=page_model(checkout))
+
+
+# ---------------------------------------------------------------- the file
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Replace TARGET with TEXT in one step: a reader sees the old page or the new one, never half."""
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            mode = target.stat().st_mode & 0o777  # keep the mode of the page it replaces
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_checkout_page(checkout: Checkout, output: Path | None) -> Path:
+    """Write the page to OUTPUT (default: checkout.html in the user cache directory); its path."""
+    if output is None:
+        target = settings.checkout_page_path()
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    else:
+        target = output.expanduser()
+        if not target.parent.is_dir():
+            raise NotFound(f"no such directory for the checkout page: {target.parent}")
+        if target.is_dir():
+            raise IshopError(f"--output names a directory, not a file: {target} (add a file name)")
+    target = target.absolute()
+    try:
+        _write_atomically(target, page_html(checkout))
+    except OSError as exc:
+        raise IshopError(f"cannot write the checkout page to {target}: {exc.strerror or exc}") from None
+    return target
+
+
+def show_checkout_page(checkout: Checkout, output: Path | None) -> Path:
+    """Write the page and print its path on stdout (the path is the data); the path, for --open."""
+    path = write_checkout_page(checkout, output)
+    render.out(str(path))
+    return path
+
+
+def opened_page(path: Path, ok: bool) -> None:
+    """What `--html --open` did, on stderr."""
+    if ok:
+        render.message("Opened the checkout page in your browser.")
+    else:
+        render.warning(f"could not open a browser for {path.as_uri()}: open it yourself")
