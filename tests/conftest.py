@@ -6,18 +6,32 @@
   file, and (when ISHOP4U_TEST_POSTGRES_URL is set) a PostgreSQL database made
   from a migrated template. Tests that use it run once per backend.
 - `cli(...)` runs the CLI through Typer's CliRunner against that database.
+
+Running: `pytest` uses two pytest-xdist workers (addopts in pyproject.toml). Tests
+marked `slow` (they measure concurrency with many processes) run alone: no other
+test runs beside them (see "one test at a time" below). Each worker has its own
+PostgreSQL databases. `pytest -n 0` or `pytest -p no:xdist` runs in one process,
+for a debugger. Skips are summed up in one line; `pytest -rs` lists them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; tests then share the machine with the slow ones
+    fcntl = None
 
 import pytest
 from pageserver import PageServer, serve_pages
@@ -25,6 +39,105 @@ from typer.testing import CliRunner
 
 POSTGRES_ENV = "ISHOP4U_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgres"]
+# "gw0", "gw1", ... in a pytest-xdist worker; "main" without workers. Names each worker's databases.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# ---------------------------------------------------------------- running the suite
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if not pluginmanager.hasplugin("xdist"):
+        # `pytest -p no:xdist` (one process, for a debugger) must still accept addopts' --numprocesses.
+        parser.addoption("--numprocesses", help="ignored: pytest-xdist is disabled (-p no:xdist)")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """All skips in one line, by reason: without PostgreSQL, half the suite skips for one reason.
+
+    addopts leaves `s` out of -r, so pytest lists failures and errors but not each skip;
+    `pytest -rs` lists them all (and this line is then left out).
+    """
+    if terminalreporter.hasopt("s"):
+        return
+    reasons = Counter(_skip_reason(report) for report in terminalreporter.stats.get("skipped", []))
+    if reasons:
+        total = sum(reasons.values())
+        by_reason = "; ".join(f"{n} x {reason}" for reason, n in reasons.most_common())
+        terminalreporter.write_line(f"{total} skipped ({by_reason}); pytest -rs lists them", yellow=True)
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3:  # (path, line, "Skipped: reason")
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+# One test at a time, when it matters. Tests marked `slow` start many processes and measure
+# what they do together (lost updates, deadlocks, "database is locked"); a second test on the
+# other core would change what they measure, and they would slow it down. With xdist, every
+# test holds a lock on a file the controller made: a shared lock for most, an exclusive one
+# for a slow test. A gate taken before either keeps a slow test from waiting forever while the
+# other worker keeps taking shared locks: once a slow test is at the gate, the other worker
+# finishes its current test and waits. flock locks go away with their process, so a crashed
+# worker never leaves the others stuck.
+_LOCK_DIR = pytest.StashKey[str]()
+
+
+def _runs_alone(item: pytest.Item) -> bool:
+    return item.get_closest_marker("slow") is not None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """In the xdist controller: hand every worker the directory of the lock files."""
+    if _LOCK_DIR not in node.config.stash:
+        node.config.stash[_LOCK_DIR] = tempfile.mkdtemp(prefix="ishop4u-test-locks-")
+    node.workerinput["ishop4u_lock_dir"] = node.config.stash[_LOCK_DIR]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    lock_dir = config.stash.get(_LOCK_DIR, None)
+    if lock_dir is not None:
+        shutil.rmtree(lock_dir, ignore_errors=True)
+
+
+_lock_files: dict[str, int] = {}
+
+
+def _lock_file(lock_dir: str, name: str) -> int:
+    path = os.path.join(lock_dir, name)
+    if path not in _lock_files:
+        _lock_files[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    return _lock_files[path]
+
+
+@contextlib.contextmanager
+def _turn(lock_dir: str, *, alone: bool) -> Iterator[None]:
+    gate, room = _lock_file(lock_dir, "gate"), _lock_file(lock_dir, "room")
+    fcntl.flock(gate, fcntl.LOCK_EX)
+    try:
+        fcntl.flock(room, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+    finally:
+        if not alone:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        fcntl.flock(room, fcntl.LOCK_UN)
+        if alone:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Setup, call and teardown of each test inside its turn (only in xdist workers)."""
+    lock_dir = getattr(item.config, "workerinput", {}).get("ishop4u_lock_dir")
+    if lock_dir is None or fcntl is None:
+        return (yield)
+    with _turn(lock_dir, alone=_runs_alone(item)):
+        return (yield)
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +223,9 @@ def postgres_server() -> Iterator[PostgresServer]:
         pytest.skip(f"{POSTGRES_ENV} is not set: PostgreSQL runs skipped")
     from ishop4u_cli import db
 
-    server = PostgresServer(base_url=db.to_url(base), template=f"ishop4u_tpl_{uuid.uuid4().hex[:10]}")
+    server = PostgresServer(
+        base_url=db.to_url(base), template=f"ishop4u_tpl_{WORKER}_{uuid.uuid4().hex[:10]}"
+    )
     try:
         server.drop(server.template)
         url = server.create(server.template)
@@ -123,7 +238,11 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 class SharedPostgresDatabase:
-    """One migrated PostgreSQL database for the whole run, emptied before each test.
+    """One migrated PostgreSQL database for the whole run of one worker, emptied before each test.
+
+    Each xdist worker makes its own (its name carries the worker's id and a random
+    suffix) and drops it at the end, so one worker's TRUNCATE never empties the
+    tables another worker's test is using.
 
     Creating a database per test from a template costs ~0.8 s on this machine;
     TRUNCATE ... RESTART IDENTITY and putting back the rows the migrations made
@@ -132,7 +251,7 @@ class SharedPostgresDatabase:
 
     def __init__(self, server: PostgresServer) -> None:
         self.server = server
-        self.name = f"ishop4u_t_{uuid.uuid4().hex[:12]}"
+        self.name = f"ishop4u_t_{WORKER}_{uuid.uuid4().hex[:12]}"
         self.url = server.create(self.name, template=server.template)
         with self._connect() as conn:
             self.tables = [
@@ -226,7 +345,7 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
 def fresh_postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """An empty PostgreSQL database (no tables), for migration tests."""
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = f"ishop4u_e_{uuid.uuid4().hex[:12]}"
+    name = f"ishop4u_e_{WORKER}_{uuid.uuid4().hex[:12]}"
     url = server.create(name)
     yield url
     server.drop(name)

@@ -1,12 +1,14 @@
-"""Running the real program on a pseudo-terminal, for tests of prompts and colour."""
+"""Running the real program on a pseudo-terminal, for tests of prompts, colour and progress bars."""
 
 from __future__ import annotations
 
 import os
 import pty
 import select
+import subprocess
 import sys
 import time
+from typing import Literal
 
 
 def run_at_terminal(
@@ -39,3 +41,56 @@ def run_at_terminal(
         _, status = os.waitpid(pid, 0)
         os.close(fd)
     return os.waitstatus_to_exitcode(status), screen.decode().replace("\r\n", "\n")
+
+
+def run_with_terminal_on(
+    stream: Literal["stdout", "stderr"],
+    args: list[str],
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> tuple[int, str, str]:
+    """Run `ishop4u ARGS` with only STREAM on a pseudo-terminal: stdin empty, the other stream a pipe.
+
+    Returns (exit, what the terminal showed, what the pipe got). Both are read as they come, so
+    neither can fill up and stall the program.
+    """
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ishop4u_cli", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower if stream == "stdout" else subprocess.PIPE,
+        stderr=follower if stream == "stderr" else subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    os.close(follower)  # ours: reading the leader ends (EIO) when the child's copy closes
+    pipe = proc.stderr if stream == "stdout" else proc.stdout
+    assert pipe is not None
+    piped = pipe.fileno()
+    received: dict[int, bytes] = {leader: b"", piped: b""}
+    open_fds = set(received)
+    deadline = time.monotonic() + timeout
+    try:
+        while open_fds:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                proc.kill()
+                raise AssertionError(f"timed out; the terminal so far: {received[leader]!r}")
+            ready, _, _ = select.select(sorted(open_fds), [], [], left)
+            for fd in ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    chunk = b""
+                if chunk:
+                    received[fd] += chunk
+                else:
+                    open_fds.discard(fd)
+        code = proc.wait(timeout=max(deadline - time.monotonic(), 1))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        os.close(leader)
+        pipe.close()
+    screen = received[leader].decode("utf-8", "replace").replace("\r\n", "\n")
+    return code, screen, received[piped].decode("utf-8", "replace")

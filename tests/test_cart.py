@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import pytest
+from terminal import run_with_terminal_on
 
 ITEM_KEYS = [
     "product_id",
@@ -294,39 +294,16 @@ def test_piped_cart_list_has_no_escape_codes(ann, run_ishop4u):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses a pseudo-terminal")
 def test_no_color_on_a_terminal(ann):
     """At a terminal the table has colour; NO_COLOR takes it away."""
-    import pty
-    import subprocess
-
     cli = ann
     pid = product(cli, "https://shop.example/nc")  # no price: shown in colour
     assert cli("cart", "add", str(pid)).exit_code == 0
 
     def run_on_a_terminal(extra_env):
-        leader, follower = pty.openpty()
-        env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
-        env.update({"TERM": "xterm-256color", "COLUMNS": "200", **extra_env})
-        proc = subprocess.run(
-            [sys.executable, "-m", "ishop4u_cli", "--db", cli.db_url, "cart", "list"],
-            stdout=follower,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            timeout=60,
-            check=False,
-        )
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                data = os.read(leader, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        os.close(leader)
-        assert proc.returncode == 0, proc.stderr
-        return b"".join(chunks).decode()
+        # isolated_home has taken NO_COLOR out of the environment; only extra_env sets it.
+        env = {"TERM": "xterm-256color", "COLUMNS": "200", **extra_env}
+        code, screen, errors = run_with_terminal_on("stdout", ["--db", cli.db_url, "cart", "list"], env, 60)
+        assert code == 0, errors
+        return screen
 
     coloured = run_on_a_terminal({})
     assert "\x1b[33m" in coloured or "\x1b[93m" in coloured  # yellow "no price"

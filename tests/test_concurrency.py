@@ -3,6 +3,10 @@
 Each worker is a thread that runs `python -m ishop4u_cli ... cart add` in a
 subprocess, several times in a row; all workers start together (a barrier).
 Every process sees the same HOME (the test's), so the same signed-in user.
+
+Every test here is marked `slow`: under pytest-xdist it runs alone, with no other test
+beside it on the other worker (tests/conftest.py), so what it measures is these
+processes racing each other, not a neighbour's load.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ ADDS_PER_PROCESS = RUNS_PER_PROCESS * REPEATS_PER_RUN  # 50 adds of each product
 PRODUCTS = 3
 
 LEAKS = ("database is locked", "could not serialize", "deadlock", "Traceback", "Error")
+
+pytestmark = pytest.mark.slow
 
 
 def _ishop4u(db_url: str, *args: str, timeout: float = 120) -> Run:
@@ -55,7 +61,6 @@ def _setup_user(cli) -> None:
     assert run.exit_code == 0, run
 
 
-@pytest.mark.slow
 def test_concurrent_cart_adds_lose_nothing(cli, db_url, engine):
     _setup_user(cli)
     ids = []
@@ -93,7 +98,6 @@ def test_concurrent_cart_adds_lose_nothing(cli, db_url, engine):
     assert [tuple(r) for r in rows] == [(int(pid), expected) for pid in ids]  # one row each, nothing lost
 
 
-@pytest.mark.slow
 def test_concurrent_adds_of_a_new_url_store_it_once(cli, db_url, engine):
     """Eight processes adding the same new page at once: one product, one cart row, quantity 8."""
     _setup_user(cli)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
 import shutil
 import subprocess
 import sys
@@ -16,6 +14,7 @@ from typing import ClassVar
 
 import pytest
 import sqlalchemy as sa
+from terminal import run_with_terminal_on
 
 from ishop4u_cli.services import transfer
 
@@ -378,27 +377,13 @@ def test_product_import_progress_bar_only_on_a_terminal(db_url, tmp_path):
     path2 = write(
         tmp_path, "bar2.csv", "name,url,price\n" + rows.replace("bar.example", "bar2.example") + "\n"
     )
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ishop4u_cli", "--db", db_url, "product", "import", str(path2)],
-        stdout=subprocess.PIPE,
-        stderr=slave,
-        env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
+    code, seen, _ = run_with_terminal_on(
+        "stderr",
+        ["--db", db_url, "product", "import", str(path2)],
+        {"TERM": "xterm", "COLUMNS": "120"},
+        timeout=120,
     )
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=120)
-    os.close(master)
-    seen = b"".join(chunks).decode("utf-8", "replace")
-    assert proc.returncode == 0, seen
+    assert code == 0, seen
     assert "Importing products" in seen
     assert "\x1b[" in seen  # drawn (and then cleared) with terminal codes
     assert "Imported 3,000 rows" in seen
