@@ -17,8 +17,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ishop4u_cli.errors import DatabaseError
 
+# db.read_revision stays importable from here; it lives in sql.py so that
+# migrate.py can use it without importing this module (which imports migrate).
+from ishop4u_cli.sql import read_revision
+
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
 # The newest migration in migrations/versions/. tests/test_schema.py checks it
@@ -141,21 +145,6 @@ def _setup_sqlite(engine: Engine, event) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def read_revision(conn: Connection) -> str | None:
-    """The revision in alembic_version, or None when there is no such table (one query)."""
-    from sqlalchemy import text
-
-    if conn.dialect.name == "sqlite":
-        has = conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-        ).first()
-    else:
-        has = conn.execute(text("SELECT to_regclass('alembic_version')")).scalar()
-    if not has:
-        return None
-    return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-
-
 def open_database(target: str, *, upgrade: bool = True) -> Engine:
     """Open the database at TARGET (path or URL), upgrading it to the newest revision."""
     from sqlalchemy.exc import DatabaseError as SADatabaseError
@@ -179,7 +168,15 @@ def open_database(target: str, *, upgrade: bool = True) -> Engine:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back when it raises."""
+    """One transaction: committed when the block ends, rolled back when it raises.
+
+    For reads, and for the user commands' writes, which run once: they go with
+    work outside the database that a retry would repeat (sign_in writes the
+    session file, logout deletes it; Argon2 hashing is slow on purpose), and
+    they touch a few rows found by a unique key (an email, a token hash), so a
+    conflict a retry could cure is unlikely; a taken email is a Conflict that
+    no retry cures.
+    """
     from sqlmodel import Session
 
     with Session(engine, expire_on_commit=False) as session:
@@ -201,7 +198,14 @@ def _is_conflict(exc: BaseException) -> bool:
 
 
 def run_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = 8) -> T:
-    """Run WORK in one transaction, retrying a bounded number of times on conflicts."""
+    """Run WORK in one transaction, retrying a bounded number of times on conflicts.
+
+    For the writes of products, sources and carts (AppState.transaction), whose
+    multi-row upserts can meet a deadlock or serialization failure on
+    PostgreSQL. WORK may run more than once: it does database work only (no
+    files, no prompts, no network) and reads its input again (transfer rewinds
+    its file).
+    """
     from sqlalchemy.exc import DBAPIError
 
     for attempt in range(1, attempts + 1):

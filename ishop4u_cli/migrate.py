@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ishop4u_cli.errors import DatabaseError
+from ishop4u_cli.sql import read_revision
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -119,8 +120,6 @@ def upgrade(engine: Engine) -> UpgradeResult:
     """
     from alembic import command
 
-    from ishop4u_cli import db
-
     is_sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         if is_sqlite:
@@ -129,7 +128,7 @@ def upgrade(engine: Engine) -> UpgradeResult:
             conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
-                start = db.read_revision(conn)
+                start = read_revision(conn)
                 adopted_from: str | None = None
                 adopted = False
                 if start is None or start not in known_revisions():
@@ -153,7 +152,7 @@ def upgrade(engine: Engine) -> UpgradeResult:
                         raise DatabaseError(
                             f"the upgrade would break a foreign key in table {broken[0]}; nothing was changed"
                         )
-                end = db.read_revision(conn)
+                end = read_revision(conn)
         finally:
             if is_sqlite:
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

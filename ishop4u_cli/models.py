@@ -1,7 +1,9 @@
 """SQLModel tables: the iShop4U seed schema plus ishop4u's own revisions.
 
 The migrations in migrations/versions/ are the source of truth for the schema;
-tests/test_schema.py fails when these models drift from them.
+tests/test_schema.py fails when these models drift from them. Services use
+these tables through ishop4u_cli/tables.py (SQLAlchemy Core), never these
+classes as ORM objects.
 """
 
 from __future__ import annotations

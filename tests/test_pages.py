@@ -284,7 +284,7 @@ def test_json_ld_price_without_currency_takes_the_pages_currency_field():
     ],
 )
 def test_currency_symbols_only_when_unambiguous(text, currency):
-    assert page_data.parse_price(text)[1] == currency
+    assert page_data.read_price(text)[1] == currency
 
 
 def test_title_is_the_last_resort_for_the_name():

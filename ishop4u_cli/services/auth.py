@@ -17,12 +17,14 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, delete, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from ishop4u_cli import settings
 from ishop4u_cli.errors import NotSignedIn
-from ishop4u_cli.models import LoginSession, User
 from ishop4u_cli.services import users as users_service
+from ishop4u_cli.services.users import Account
+from ishop4u_cli.tables import sessions, users
 
 LOGIN_HINT = "run: ishop4u user login EMAIL (or ishop4u user add NAME EMAIL for a new account)"
 NOT_SIGNED_IN = f"not signed in; {LOGIN_HINT}"
@@ -70,7 +72,7 @@ def session_file_exists() -> bool:
     return settings.session_path().exists()
 
 
-def _write_session_file(token: str, user: User) -> Path:
+def _write_session_file(token: str, user: Account) -> Path:
     """Write the session file atomically: a 0600 temp file in the same directory, then rename."""
     path = settings.session_path()
     directory = path.parent
@@ -102,82 +104,75 @@ def forget_session_file() -> None:
 # ---------------------------------------------------------------- the database
 
 
-def _lookup(session: Session, claim: SessionFile) -> tuple[LoginSession, User] | None:
+def _lookup(session: Session, claim: SessionFile) -> Account | None:
+    """The account whose session has CLAIM's token, if the file names that account too."""
     stmt = (
-        select(LoginSession, User)
-        .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token_hash == token_hash(claim.token))
+        sa.select(*users_service.ACCOUNT_COLUMNS)
+        .join(sessions, sessions.c.user_id == users.c.id)
+        .where(sessions.c.token_hash == token_hash(claim.token))
     )
     row = session.exec(stmt).first()
-    if row is None:
+    if row is None or row.id != claim.user_id:  # no such session, or a file edited to name someone else
         return None
-    login, user = row
-    if user.id != claim.user_id:  # a file edited to name someone else
-        return None
-    return login, user
+    return users_service.account_from_row(row)
 
 
-def signed_in_user(session: Session) -> User | None:
+def _end_session(session: Session, claim: SessionFile) -> None:
+    session.exec(sa.delete(sessions).where(sessions.c.token_hash == token_hash(claim.token)))
+
+
+def signed_in_user(session: Session) -> Account | None:
     """The user signed in on this machine, or None (no file, or a file that does not check out)."""
     claim = read_session_file()
     if claim is None:
         return None
-    found = _lookup(session, claim)
-    return found[1] if found else None
+    return _lookup(session, claim)
 
 
-def current_user(session: Session) -> User:
+def current_user(session: Session) -> Account:
     """The signed-in user, checked against the database; NotSignedIn (exit 4) otherwise."""
     claim = read_session_file()
     if claim is None:
         raise NotSignedIn(SESSION_ENDED if session_file_exists() else NOT_SIGNED_IN)
-    found = _lookup(session, claim)
-    if found is None:
+    user = _lookup(session, claim)
+    if user is None:
         raise NotSignedIn(SESSION_ENDED)
-    return found[1]
+    return user
 
 
-def sign_in(session: Session, user: User) -> None:
+def sign_in(session: Session, user: Account) -> None:
     """Start a session for USER on this machine, ending the one it had (whoever it was for)."""
-    assert user.id is not None
     claim = read_session_file()
     if claim is not None:
-        session.exec(delete(LoginSession).where(LoginSession.token_hash == token_hash(claim.token)))
+        _end_session(session, claim)
     token = secrets.token_urlsafe(32)
-    session.add(LoginSession(user_id=user.id, token_hash=token_hash(token)))
-    # Flush first: a database refusal leaves the old file in place.
-    session.flush()
+    # The row is written before the file: a database refusal leaves the old file in place.
+    session.exec(sa.insert(sessions).values(user_id=user.id, token_hash=token_hash(token)))
     _write_session_file(token, user)
 
 
-def login(session: Session, *, email: str, password: str) -> User:
+def login(session: Session, *, email: str, password: str) -> Account:
     """Check EMAIL's password and sign that user in on this machine (AuthFailed, exit 5, if wrong)."""
     user = users_service.authenticate(session, email=email, password=password)
     sign_in(session, user)
     return user
 
 
-def logout(session: Session) -> User | None:
+def logout(session: Session) -> Account | None:
     """End this machine's session: its row and its file. The user it was for, if still valid."""
     claim = read_session_file()
-    user: User | None = None
+    user: Account | None = None
     if claim is not None:
-        found = _lookup(session, claim)
-        user = found[1] if found else None
-        session.exec(delete(LoginSession).where(LoginSession.token_hash == token_hash(claim.token)))
-        session.flush()
+        user = _lookup(session, claim)
+        _end_session(session, claim)
     forget_session_file()
     return user
 
 
-def end_other_sessions(session: Session, user: User) -> int:
+def end_other_sessions(session: Session, user: Account) -> int:
     """End USER's sessions on other machines (after a password change); how many ended."""
     claim = read_session_file()
-    stmt = select(LoginSession).where(LoginSession.user_id == user.id)
+    stmt = sa.delete(sessions).where(sessions.c.user_id == user.id)
     if claim is not None:
-        stmt = stmt.where(LoginSession.token_hash != token_hash(claim.token))
-    others = list(session.exec(stmt).all())
-    for row in others:
-        session.delete(row)
-    session.flush()
-    return len(others)
+        stmt = stmt.where(sessions.c.token_hash != token_hash(claim.token))
+    return session.exec(stmt).rowcount

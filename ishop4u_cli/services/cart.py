@@ -19,14 +19,12 @@ from sqlmodel import Session
 
 from ishop4u_cli import money
 from ishop4u_cli.errors import NotFound, UsageError
-from ishop4u_cli.models import AffiliateSource, CartItem, Product
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services import sources as sources_service
-from ishop4u_cli.services.products import NewProduct, ProductView
-
-C = CartItem.__table__
-P = Product.__table__
-S = AffiliateSource.__table__
+from ishop4u_cli.services.products import NewProduct, StoredProduct
+from ishop4u_cli.sql import upsert_insert
+from ishop4u_cli.tables import cart_items, products, sources
+from ishop4u_cli.text import without_controls
 
 QTY_MIN = 1
 QTY_MAX = 9999
@@ -49,7 +47,7 @@ def parse_quantity(text: str) -> int:
 
 def clean_notes(notes: str) -> str | None:
     """Notes as given ('' clears them); at most NOTES_MAX characters."""
-    cleaned = sources_service.without_controls(notes, keep_newlines=True).strip()
+    cleaned = without_controls(notes, keep_newlines=True).strip()
     if len(cleaned) > NOTES_MAX:
         raise UsageError(f"notes have at most {NOTES_MAX} characters, not {len(cleaned)}")
     return cleaned or None
@@ -109,7 +107,7 @@ def parse_items(items: list[str], *, read_stdin: Callable[[], str]) -> list[Item
 @dataclass(frozen=True)
 class Added:
     label: str
-    product: ProductView
+    product: StoredProduct
     quantity: int  # the quantity in the cart now
     added: int  # what this command added
     product_created: bool
@@ -126,7 +124,7 @@ def add_items(
     """Add every request in this one transaction; the first bad one raises and nothing stays."""
     check_quantity(quantity)
     note = clean_notes(notes) if notes is not None else None
-    resolved: list[tuple[ItemRequest, ProductView, bool]] = []
+    resolved: list[tuple[ItemRequest, StoredProduct, bool]] = []
     for request in requests:
         created = False
         try:
@@ -168,15 +166,15 @@ def add_items(
 def _upsert(
     session: Session, *, user_id: int, product_id: int, quantity: int, notes: str | None, set_notes: bool
 ) -> int:
-    insert = products_service.upsert_insert(session, C).values(
+    insert = upsert_insert(session, cart_items).values(
         user_id=user_id, product_id=product_id, quantity=quantity, notes=notes
     )
-    changes = {"quantity": sa.func.coalesce(C.c.quantity, 1) + insert.excluded.quantity}
+    changes = {"quantity": sa.func.coalesce(cart_items.c.quantity, 1) + insert.excluded.quantity}
     if set_notes:
         changes["notes"] = insert.excluded.notes
-    stmt = insert.on_conflict_do_update(index_elements=[C.c.user_id, C.c.product_id], set_=changes).returning(
-        C.c.quantity
-    )
+    stmt = insert.on_conflict_do_update(
+        index_elements=[cart_items.c.user_id, cart_items.c.product_id], set_=changes
+    ).returning(cart_items.c.quantity)
     return session.exec(stmt).scalar_one()
 
 
@@ -224,23 +222,27 @@ class Cart:
 def _lines_select(user_id: int) -> sa.Select:
     return (
         sa.select(
-            C.c.product_id,
-            P.c.name,
-            S.c.name.label("source"),
-            P.c.affiliate_source_id.label("source_id"),
-            S.c.api_name.label("source_api_name"),
-            P.c.price,
-            P.c.currency,
-            C.c.quantity,
-            P.c.affiliate_link,
-            P.c.canonical_url,
-            P.c.image_url,
-            C.c.notes,
-            C.c.added_at,
-            C.c.id,
+            cart_items.c.product_id,
+            products.c.name,
+            sources.c.name.label("source"),
+            products.c.affiliate_source_id.label("source_id"),
+            sources.c.api_name.label("source_api_name"),
+            products.c.price,
+            products.c.currency,
+            cart_items.c.quantity,
+            products.c.affiliate_link,
+            products.c.canonical_url,
+            products.c.image_url,
+            cart_items.c.notes,
+            cart_items.c.added_at,
+            cart_items.c.id,
         )
-        .select_from(C.join(P, P.c.id == C.c.product_id).outerjoin(S, S.c.id == P.c.affiliate_source_id))
-        .where(C.c.user_id == user_id)
+        .select_from(
+            cart_items.join(products, products.c.id == cart_items.c.product_id).outerjoin(
+                sources, sources.c.id == products.c.affiliate_source_id
+            )
+        )
+        .where(cart_items.c.user_id == user_id)
     )
 
 
@@ -270,8 +272,8 @@ def get_cart(session: Session, *, user_id: int, source: str | None = None) -> Ca
     stmt = _lines_select(user_id)
     if source is not None:
         found = sources_service.find_source(session, source)
-        stmt = stmt.where(P.c.affiliate_source_id == found.id)
-    rows = session.exec(stmt.order_by(C.c.added_at, C.c.id)).all()
+        stmt = stmt.where(products.c.affiliate_source_id == found.id)
+    rows = session.exec(stmt.order_by(cart_items.c.added_at, cart_items.c.id)).all()
     by_store: dict[int | None, list[CartLine]] = {}
     for row in rows:
         line = _row_to_line(row)
@@ -300,18 +302,35 @@ def _group(lines: list[CartLine]) -> StoreGroup:
 
 
 def get_line(session: Session, *, user_id: int, product_id: int) -> CartLine:
-    row = session.exec(_lines_select(user_id).where(C.c.product_id == product_id)).first()
+    row = session.exec(_lines_select(user_id).where(cart_items.c.product_id == product_id)).first()
     if row is None:
         raise NotFound(f"product {product_id} is not in your cart (see: ishop4u cart list)")
     return _row_to_line(row)
 
 
-def count_items(session: Session, *, user_id: int, source: str | None = None) -> int:
-    stmt = sa.select(sa.func.count()).select_from(C).where(C.c.user_id == user_id)
+@dataclass(frozen=True)
+class Selection:
+    """Cart items picked for removal, as they were shown before the user was asked."""
+
+    user_id: int
+    product_ids: tuple[int, ...]  # in id order: rows are locked in the order `add_items` locks them
+
+    @property
+    def count(self) -> int:
+        return len(self.product_ids)
+
+
+def select_items(session: Session, *, user_id: int, source: str | None = None) -> Selection:
+    """The items of the cart, or of one source's part of it (`cart clear` asks about these)."""
+    stmt = sa.select(cart_items.c.product_id).where(cart_items.c.user_id == user_id)
     if source is not None:
         found = sources_service.find_source(session, source)
-        stmt = stmt.where(C.c.product_id.in_(sa.select(P.c.id).where(P.c.affiliate_source_id == found.id)))
-    return session.exec(stmt).scalar_one()
+        stmt = stmt.where(
+            cart_items.c.product_id.in_(
+                sa.select(products.c.id).where(products.c.affiliate_source_id == found.id)
+            )
+        )
+    return Selection(user_id, tuple(session.exec(stmt.order_by(cart_items.c.product_id)).scalars()))
 
 
 # ---------------------------------------------------------------- changing
@@ -334,28 +353,45 @@ def update_item(
     if notes is not None:
         values["notes"] = clean_notes(notes)
     get_line(session, user_id=user_id, product_id=product_id)  # NotFound when it is not there
-    session.exec(sa.update(C).where(C.c.user_id == user_id, C.c.product_id == product_id).values(**values))
+    session.exec(
+        sa.update(cart_items)
+        .where(cart_items.c.user_id == user_id, cart_items.c.product_id == product_id)
+        .values(**values)
+    )
     return get_line(session, user_id=user_id, product_id=product_id)
 
 
 def remove_items(session: Session, *, user_id: int, product_ids: list[int]) -> list[CartLine]:
     """Remove these products from the cart; NotFound (and nothing removed) if any is not in it."""
     wanted = list(dict.fromkeys(product_ids))
-    rows = session.exec(_lines_select(user_id).where(C.c.product_id.in_(wanted))).all()
+    rows = session.exec(_lines_select(user_id).where(cart_items.c.product_id.in_(wanted))).all()
     found = {row.product_id: _row_to_line(row) for row in rows}
     missing = [pid for pid in wanted if pid not in found]
     if missing:
         listed = ", ".join(str(pid) for pid in missing)
         noun = "product" if len(missing) == 1 else "products"
         raise NotFound(f"not in your cart: {noun} {listed} (nothing was removed)")
-    session.exec(sa.delete(C).where(C.c.user_id == user_id, C.c.product_id.in_(wanted)))
+    session.exec(
+        sa.delete(cart_items).where(cart_items.c.user_id == user_id, cart_items.c.product_id.in_(wanted))
+    )
     return [found[pid] for pid in wanted]
 
 
-def clear_cart(session: Session, *, user_id: int, source: str | None = None) -> int:
-    """Empty the cart (or one store's part of it); how many items were removed."""
-    stmt = sa.delete(C).where(C.c.user_id == user_id)
-    if source is not None:
-        found = sources_service.find_source(session, source)
-        stmt = stmt.where(C.c.product_id.in_(sa.select(P.c.id).where(P.c.affiliate_source_id == found.id)))
-    return session.exec(stmt).rowcount
+REMOVE_BATCH = 500  # ids per DELETE, far below SQLite's and PostgreSQL's limits on bound parameters
+
+
+def remove_selected(session: Session, selection: Selection) -> int:
+    """Remove exactly the selected items that are still in the cart; how many went.
+
+    An item added after the selection was made stays: another process may have
+    added it while the user was being asked about the others.
+    """
+    removed = 0
+    ids = selection.product_ids
+    for start in range(0, len(ids), REMOVE_BATCH):
+        stmt = sa.delete(cart_items).where(
+            cart_items.c.user_id == selection.user_id,
+            cart_items.c.product_id.in_(ids[start : start + REMOVE_BATCH]),
+        )
+        removed += session.exec(stmt).rowcount
+    return removed

@@ -17,7 +17,7 @@ from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.services import users as users_service
 from ishop4u_cli.services.cart import Cart
-from ishop4u_cli.services.products import ProductView
+from ishop4u_cli.services.products import StoredProduct
 
 DEMO_TAG = "ishop4udemo-20"
 
@@ -69,8 +69,7 @@ DEMO_PRODUCTS = [
 @dataclass(frozen=True)
 class DemoResult:
     user_name: str
-    tag: str
-    products: list[ProductView]
+    products: list[StoredProduct]
     cart: Cart
 
 
@@ -93,7 +92,7 @@ def run_demo(directory: Path, *, say: Callable[[str], None] = lambda _text: None
             sources_service.edit_source(session, "amazon", tracking_id=DEMO_TAG)
         say(f"Set the Amazon tracking id: ishop4u source edit amazon --tag {DEMO_TAG}")
 
-        added: list[ProductView] = []
+        added: list[StoredProduct] = []
         with db.session_scope(engine) as session:
             for url, name, price, currency, quantity, notes in DEMO_PRODUCTS:
                 new = products_service.parse_new_product(url, name=name, price=price, currency=currency)
@@ -123,4 +122,4 @@ def run_demo(directory: Path, *, say: Callable[[str], None] = lambda _text: None
             contents = cart_service.get_cart(session, user_id=user_id)
     finally:
         engine.dispose()
-    return DemoResult(user_name=user_name, tag=DEMO_TAG, products=added, cart=contents)
+    return DemoResult(user_name=user_name, products=added, cart=contents)

@@ -8,9 +8,13 @@ It never raises for a bad page or a network error: what went wrong is listed in
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
+
+from ishop4u_cli.services import page_data
+
+# PageInfo lives in page_data.py, which reads pages and never imports this module.
+from ishop4u_cli.services.page_data import PageInfo
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -24,17 +28,6 @@ HEADERS = {
     "Accept-Language": "en-US,en;q=0.8",
 }
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-@dataclass
-class PageInfo:
-    """What a product page told us; `problems` says what was missing or went wrong."""
-
-    name: str | None = None
-    price: Decimal | None = None
-    currency: str | None = None
-    image_url: str | None = None
-    problems: list[str] = field(default_factory=list)
 
 
 class PageFailed(Exception):
@@ -53,8 +46,6 @@ class Fetched:
 
 def fetch_page_info(url: str, *, timeout: float = 10.0) -> PageInfo:
     """Fetch URL and read what it says about the product. Never raises for a bad page."""
-    from ishop4u_cli.services import page_data
-
     try:
         page = fetch(url, timeout=timeout)
         if page.status >= 400:

@@ -9,6 +9,10 @@ Adding is split in three so that a page is never fetched inside a transaction
 3. `add_product` stores it, race-safe: INSERT ... ON CONFLICT (canonical_url)
    DO NOTHING, then the existing row is read. The same page is stored once;
    adding it again returns the stored product unchanged.
+
+Imports (services/transfer) never fetch pages: they share steps 1 and 3's
+builders, `parse_new_product` and `product_values`. `product edit` is in
+services/product_edit.py.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import contextlib
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
@@ -25,32 +29,21 @@ from sqlmodel import Session
 
 from ishop4u_cli import money, stores
 from ishop4u_cli.errors import Conflict, NotFound, UsageError
-from ishop4u_cli.models import AffiliateSource, CartItem, Product
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.services.sources import Source
+from ishop4u_cli.sql import upsert_insert
+from ishop4u_cli.tables import cart_items, products, sources
+from ishop4u_cli.text import one_line
 
 if TYPE_CHECKING:
-    from ishop4u_cli.services.pages import PageInfo
-
-P = Product.__table__
-S = AffiliateSource.__table__
-C = CartItem.__table__
+    from ishop4u_cli.services.page_data import PageInfo
 
 NAME_MAX = 255
-FIELD_NAMES = {  # columns as `product edit` reports them
-    "name": "name",
-    "price": "price",
-    "currency": "currency",
-    "image_url": "image",
-    "affiliate_source_id": "source",
-    "canonical_url": "page",
-    "affiliate_link": "affiliate link",
-}
 
 
 @dataclass(frozen=True)
-class ProductView:
-    """A product as shown and written as JSON."""
+class StoredProduct:
+    """A product as stored (with its source's name), as every view shows it."""
 
     id: int
     name: str
@@ -78,7 +71,7 @@ class NewProduct:
 
 @dataclass(frozen=True)
 class AddResult:
-    product: ProductView
+    product: StoredProduct
     created: bool
     ignored: list[str]  # options given for a product that already existed
 
@@ -87,7 +80,7 @@ class AddResult:
 
 
 def clean_name(name: str) -> str:
-    cleaned = sources_service.one_line(name)
+    cleaned = one_line(name)
     if not cleaned:
         raise UsageError("a product name cannot be empty")
     if len(cleaned) > NAME_MAX:
@@ -106,20 +99,27 @@ def parse_new_product(
     url: str,
     *,
     name: str | None = None,
-    price: str | None = None,
+    price: str | Decimal | None = None,
     currency: str | None = None,
     image: str | None = None,
     source: str | None = None,
 ) -> NewProduct:
-    """Check what was typed; UsageError naming the first bad value. No database, no network."""
+    """Check what was typed (or imported); UsageError naming the first bad value. No database, no network.
+
+    PRICE is text ("19.99") or, from a JSON import, a number already read as Decimal.
+    """
     checked = stores.check_url(url)
     if currency is None:
         money.default_currency()  # a bad $ISHOP4U_CURRENCY is a usage error before any work
+    if isinstance(price, str):
+        checked_price: Decimal | None = money.parse_price(price)
+    else:
+        checked_price = money.check_price(price) if price is not None else None
     return NewProduct(
         url=checked,
         canonical_url=stores.normalize_url(checked),
         name=clean_name(name) if name is not None else None,
-        price=money.parse_price(price) if price is not None else None,
+        price=checked_price,
         currency=money.parse_currency(currency) if currency is not None else None,
         image_url=clean_image_url(image) if image is not None else None,
         source=source,
@@ -189,25 +189,48 @@ def name_from_url(url: str) -> str:
     return clean_name(f"{host} product {last}".strip()[:NAME_MAX])
 
 
+def product_values(
+    new: NewProduct, source: Source | None, *, default_currency: str, affiliate_link: str | None = None
+) -> dict[str, Any]:
+    """The products row NEW is stored as: the one builder `product add`, `cart add` and the imports share.
+
+    What NEW leaves open is filled without the network: a name made from the
+    URL, DEFAULT_CURRENCY, and the affiliate link built from SOURCE's tag or
+    template (AFFILIATE_LINK, when given, is stored as it is).
+    """
+    link = (
+        affiliate_link if affiliate_link is not None else sources_service.affiliate_link_for(new.url, source)
+    )
+    return {
+        "name": new.name or name_from_url(new.url),
+        "price": new.price,
+        "currency": new.currency or default_currency,
+        "image_url": new.image_url,
+        "affiliate_link": link,
+        "affiliate_source_id": source.id if source else None,
+        "canonical_url": new.canonical_url,
+    }
+
+
 # ---------------------------------------------------------------- reading
 
 
 def _view_select() -> sa.Select:
     return sa.select(
-        P.c.id,
-        P.c.name,
-        P.c.price,
-        P.c.currency,
-        P.c.image_url,
-        P.c.affiliate_link,
-        P.c.affiliate_source_id,
-        S.c.name.label("source"),
-        P.c.canonical_url,
-    ).select_from(P.outerjoin(S, S.c.id == P.c.affiliate_source_id))
+        products.c.id,
+        products.c.name,
+        products.c.price,
+        products.c.currency,
+        products.c.image_url,
+        products.c.affiliate_link,
+        products.c.affiliate_source_id,
+        sources.c.name.label("source"),
+        products.c.canonical_url,
+    ).select_from(products.outerjoin(sources, sources.c.id == products.c.affiliate_source_id))
 
 
-def _row_to_view(row: sa.Row) -> ProductView:
-    return ProductView(
+def _row_to_view(row: sa.Row) -> StoredProduct:
+    return StoredProduct(
         id=row.id,
         name=row.name,
         price=money.from_db(row.price),
@@ -220,8 +243,8 @@ def _row_to_view(row: sa.Row) -> ProductView:
     )
 
 
-def get_product(session: Session, product_id: int) -> ProductView:
-    row = session.exec(_view_select().where(P.c.id == product_id)).first()
+def get_product(session: Session, product_id: int) -> StoredProduct:
+    row = session.exec(_view_select().where(products.c.id == product_id)).first()
     if row is None:
         raise NotFound(f"no product with id {product_id} (see: ishop4u product list)")
     return _row_to_view(row)
@@ -229,28 +252,40 @@ def get_product(session: Session, product_id: int) -> ProductView:
 
 def find_by_url(session: Session, canonical_url: str) -> int | None:
     """The id of the product stored for this normalized URL, or None."""
-    return session.exec(sa.select(P.c.id).where(P.c.canonical_url == canonical_url)).scalar()
+    return session.exec(sa.select(products.c.id).where(products.c.canonical_url == canonical_url)).scalar()
 
 
 def list_products(
     session: Session, *, source: str | None = None, search: str | None = None
-) -> list[ProductView]:
+) -> list[StoredProduct]:
     """Products by id; SEARCH is a case-insensitive substring of the name."""
-    stmt = _view_select().order_by(P.c.id)
+    stmt = _view_select().order_by(products.c.id)
     if source is not None:
         found = sources_service.find_source(session, source)
-        stmt = stmt.where(P.c.affiliate_source_id == found.id)
+        stmt = stmt.where(products.c.affiliate_source_id == found.id)
     if search:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(P.c.name.ilike(f"%{escaped}%", escape="\\"))
+        stmt = stmt.where(products.c.name.ilike(f"%{escaped}%", escape="\\"))
     return [_row_to_view(row) for row in session.exec(stmt)]
 
 
 def cart_count(session: Session, product_id: int) -> int:
     """How many carts hold the product."""
     return session.exec(
-        sa.select(sa.func.count()).select_from(C).where(C.c.product_id == product_id)
+        sa.select(sa.func.count()).select_from(cart_items).where(cart_items.c.product_id == product_id)
     ).scalar_one()
+
+
+@dataclass(frozen=True)
+class ProductInCarts:
+    """A product and how many carts hold it (`product show`, and what `product remove` takes along)."""
+
+    product: StoredProduct
+    carts: int
+
+
+def get_with_carts(session: Session, product_id: int) -> ProductInCarts:
+    return ProductInCarts(get_product(session, product_id), cart_count(session, product_id))
 
 
 # ---------------------------------------------------------------- changes
@@ -262,21 +297,6 @@ def _source_for(session: Session, new: NewProduct) -> Source | None:
     return sources_service.source_for_store(session, stores.store_for_url(new.url).api_name)
 
 
-def _insert(dialect: str, table: sa.Table):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - ishop4u runs on SQLite and PostgreSQL
-        raise UsageError(f"ishop4u needs SQLite or PostgreSQL, not {dialect}")
-    return insert(table)
-
-
-def upsert_insert(session: Session, table: sa.Table):
-    """The dialect's INSERT that knows ON CONFLICT (SQLite and PostgreSQL)."""
-    return _insert(session.get_bind().dialect.name, table)
-
-
 def add_product(session: Session, new: NewProduct) -> AddResult:
     """Store NEW, or find the product already stored for its page (created=False)."""
     source = _source_for(session, new)
@@ -284,24 +304,11 @@ def add_product(session: Session, new: NewProduct) -> AddResult:
         existing = find_by_url(session, new.canonical_url)
         if existing is not None:
             return AddResult(get_product(session, existing), False, _given(new))
-    link = stores.affiliate_link(
-        new.url,
-        tracking_id=source.tracking_id if source else None,
-        link_template=source.link_template if source else None,
-    )
     stmt = (
-        upsert_insert(session, P)
-        .values(
-            name=new.name or name_from_url(new.url),
-            price=new.price,
-            currency=new.currency or money.default_currency(),
-            image_url=new.image_url,
-            affiliate_link=link,
-            affiliate_source_id=source.id if source else None,
-            canonical_url=new.canonical_url,
-        )
-        .on_conflict_do_nothing(index_elements=[P.c.canonical_url])
-        .returning(P.c.id)
+        upsert_insert(session, products)
+        .values(**product_values(new, source, default_currency=money.default_currency()))
+        .on_conflict_do_nothing(index_elements=[products.c.canonical_url])
+        .returning(products.c.id)
     )
     new_id = session.exec(stmt).scalar()
     if new_id is None:  # another process stored the same page a moment ago
@@ -323,119 +330,8 @@ def _given(new: NewProduct) -> list[str]:
     return [f"--{key}" for key, value in names.items() if value is not None]
 
 
-@dataclass(frozen=True)
-class ProductChanges:
-    """What `product edit` was asked to change. None: leave it; '' clears where allowed."""
-
-    name: str | None = None
-    price: Decimal | None = None
-    clear_price: bool = False
-    currency: str | None = None
-    image_url: str | None = None
-    clear_image: bool = False
-    source: str | None = None  # a name; '' for no source
-    url: str | None = None
-    canonical_url: str | None = None
-
-    def empty(self) -> bool:
-        return self == ProductChanges()
-
-
-def parse_changes(
-    *,
-    name: str | None = None,
-    price: str | None = None,
-    currency: str | None = None,
-    image: str | None = None,
-    source: str | None = None,
-    url: str | None = None,
-) -> ProductChanges:
-    """Check what `product edit` was given; UsageError naming the first bad value."""
-    checked_url = stores.check_url(url) if url is not None else None
-    return ProductChanges(
-        name=clean_name(name) if name is not None else None,
-        price=money.parse_price(price) if price is not None and price.strip() else None,
-        clear_price=price is not None and not price.strip(),
-        currency=money.parse_currency(currency) if currency is not None else None,
-        image_url=clean_image_url(image) if image is not None and image.strip() else None,
-        clear_image=image is not None and not image.strip(),
-        source=source.strip() if source is not None else None,
-        url=checked_url,
-        canonical_url=stores.normalize_url(checked_url) if checked_url else None,
-    )
-
-
-def edit_product(session: Session, product_id: int, changes: ProductChanges) -> tuple[ProductView, list[str]]:
-    """Apply CHANGES; returns the product and the names of the fields that changed.
-
-    A new --url gets a new affiliate link, and (without --source) the source
-    its host belongs to. A new source rebuilds the link when we built it (it
-    equals the link made from the page and the old source's tag); a link the
-    user gave is kept.
-    """
-    if changes.empty():
-        raise UsageError("nothing to change: give --name, --price, --currency, --image, --source or --url")
-    old = get_product(session, product_id)
-    values: dict[str, object] = {}
-    if changes.name is not None:
-        values["name"] = changes.name
-    if changes.price is not None or changes.clear_price:
-        values["price"] = changes.price
-    if changes.currency is not None:
-        values["currency"] = changes.currency
-    if changes.image_url is not None or changes.clear_image:
-        values["image_url"] = changes.image_url
-
-    old_source = (
-        sources_service.get_source(session, old.affiliate_source_id) if old.affiliate_source_id else None
-    )
-    new_source = old_source
-    if changes.source is not None:
-        new_source = sources_service.find_source(session, changes.source) if changes.source else None
-    elif changes.url is not None:
-        new_source = sources_service.source_for_store(session, stores.store_for_url(changes.url).api_name)
-    if (new_source.id if new_source else None) != old.affiliate_source_id:
-        values["affiliate_source_id"] = new_source.id if new_source else None
-
-    def link_for(url: str, source: Source | None) -> str:
-        return stores.affiliate_link(
-            url,
-            tracking_id=source.tracking_id if source else None,
-            link_template=source.link_template if source else None,
-        )
-
-    if changes.url is not None:
-        other = find_by_url(session, changes.canonical_url or "")
-        if other is not None and other != product_id:
-            raise Conflict(f"product {other} already has the page {changes.canonical_url}")
-        values["canonical_url"] = changes.canonical_url
-        values["affiliate_link"] = link_for(changes.url, new_source)
-    elif "affiliate_source_id" in values and old.url:
-        try:
-            built_by_us = old.affiliate_link == link_for(old.url, old_source)
-        except UsageError:
-            built_by_us = False
-        if built_by_us:
-            values["affiliate_link"] = link_for(old.url, new_source)
-
-    current = {
-        "name": old.name,
-        "price": old.price,
-        "currency": old.currency,
-        "image_url": old.image_url,
-        "affiliate_source_id": old.affiliate_source_id,
-        "canonical_url": old.url,
-        "affiliate_link": old.affiliate_link,
-    }
-    values = {key: value for key, value in values.items() if current[key] != value}
-    if values:
-        session.exec(sa.update(P).where(P.c.id == product_id).values(**values))
-    return get_product(session, product_id), [FIELD_NAMES[key] for key in values]
-
-
-def remove_product(session: Session, product_id: int) -> tuple[ProductView, int]:
-    """Delete the product; its cart items go with it (ON DELETE CASCADE). Returns how many carts."""
-    product = get_product(session, product_id)
-    carts = cart_count(session, product_id)
-    session.exec(sa.delete(P).where(P.c.id == product_id))
-    return product, carts
+def remove_product(session: Session, product_id: int) -> ProductInCarts:
+    """Delete the product; its cart items go with it (ON DELETE CASCADE). Returns it and how many carts."""
+    gone = get_with_carts(session, product_id)
+    session.exec(sa.delete(products).where(products.c.id == product_id))
+    return gone

@@ -2,12 +2,11 @@
 
 A source is named by its name or its api_name, case-insensitively (or by its
 numeric id when no name matches). Queries go through the Core tables and come
-back as small dataclasses: no ORM objects are loaded needlessly.
+back as small dataclasses (the rule in ishop4u_cli/tables.py).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -15,11 +14,8 @@ from sqlmodel import Session
 
 from ishop4u_cli import stores
 from ishop4u_cli.errors import Conflict, NotFound, UsageError
-from ishop4u_cli.models import AffiliateSource, CartItem, Product
-
-S = AffiliateSource.__table__
-P = Product.__table__
-C = CartItem.__table__
+from ishop4u_cli.tables import cart_items, products, sources
+from ishop4u_cli.text import one_line
 
 NAME_MAX = 100
 FIELD_NAMES = {
@@ -66,27 +62,34 @@ def _row_to_source(row: sa.Row) -> Source:
     )
 
 
-_COLUMNS = (S.c.id, S.c.name, S.c.api_name, S.c.base_url, S.c.tracking_id, S.c.link_template)
+_COLUMNS = (
+    sources.c.id,
+    sources.c.name,
+    sources.c.api_name,
+    sources.c.base_url,
+    sources.c.tracking_id,
+    sources.c.link_template,
+)
 
 
 def list_sources(session: Session) -> list[SourceSummary]:
     """Every source with how many products and cart items it holds, by name."""
-    products = (
-        sa.select(P.c.affiliate_source_id.label("sid"), sa.func.count().label("n"))
-        .group_by(P.c.affiliate_source_id)
+    product_counts = (
+        sa.select(products.c.affiliate_source_id.label("sid"), sa.func.count().label("n"))
+        .group_by(products.c.affiliate_source_id)
         .subquery()
     )
-    items = (
-        sa.select(P.c.affiliate_source_id.label("sid"), sa.func.count().label("n"))
-        .select_from(C.join(P, C.c.product_id == P.c.id))
-        .group_by(P.c.affiliate_source_id)
+    item_counts = (
+        sa.select(products.c.affiliate_source_id.label("sid"), sa.func.count().label("n"))
+        .select_from(cart_items.join(products, cart_items.c.product_id == products.c.id))
+        .group_by(products.c.affiliate_source_id)
         .subquery()
     )
     stmt = (
-        sa.select(*_COLUMNS, products.c.n.label("products"), items.c.n.label("items"))
-        .outerjoin(products, products.c.sid == S.c.id)
-        .outerjoin(items, items.c.sid == S.c.id)
-        .order_by(sa.func.lower(S.c.name), S.c.id)
+        sa.select(*_COLUMNS, product_counts.c.n.label("products"), item_counts.c.n.label("items"))
+        .outerjoin(product_counts, product_counts.c.sid == sources.c.id)
+        .outerjoin(item_counts, item_counts.c.sid == sources.c.id)
+        .order_by(sa.func.lower(sources.c.name), sources.c.id)
     )
     return [
         SourceSummary(_row_to_source(row), row.products or 0, row.items or 0) for row in session.exec(stmt)
@@ -98,21 +101,21 @@ def find_source(session: Session, ident: str) -> Source:
     key = ident.strip().lower()
     if key:
         rows = session.exec(
-            sa.select(*_COLUMNS, (sa.func.lower(S.c.name) == key).label("by_name"))
-            .where(sa.or_(sa.func.lower(S.c.name) == key, sa.func.lower(S.c.api_name) == key))
-            .order_by(sa.desc("by_name"), S.c.id)
+            sa.select(*_COLUMNS, (sa.func.lower(sources.c.name) == key).label("by_name"))
+            .where(sa.or_(sa.func.lower(sources.c.name) == key, sa.func.lower(sources.c.api_name) == key))
+            .order_by(sa.desc("by_name"), sources.c.id)
         ).first()
         if rows is not None:
             return _row_to_source(rows)
         if key.isdigit():
-            row = session.exec(sa.select(*_COLUMNS).where(S.c.id == int(key))).first()
+            row = session.exec(sa.select(*_COLUMNS).where(sources.c.id == int(key))).first()
             if row is not None:
                 return _row_to_source(row)
     raise NotFound(f"no source named {ident!r} (see: ishop4u source list)")
 
 
 def get_source(session: Session, source_id: int) -> Source:
-    row = session.exec(sa.select(*_COLUMNS).where(S.c.id == source_id)).first()
+    row = session.exec(sa.select(*_COLUMNS).where(sources.c.id == source_id)).first()
     if row is None:
         raise NotFound(f"no source with id {source_id}")
     return _row_to_source(row)
@@ -123,40 +126,41 @@ def source_for_store(session: Session, api_name: str) -> Source | None:
     if not api_name or api_name == "generic":
         return None
     row = session.exec(
-        sa.select(*_COLUMNS).where(sa.func.lower(S.c.api_name) == api_name.lower()).order_by(S.c.id)
+        sa.select(*_COLUMNS)
+        .where(sa.func.lower(sources.c.api_name) == api_name.lower())
+        .order_by(sources.c.id)
     ).first()
     return _row_to_source(row) if row is not None else None
 
 
+def affiliate_link_for(url: str, source: Source | None) -> str:
+    """The affiliate link for the product page URL with SOURCE's tag or template (no source: none)."""
+    return stores.affiliate_link(
+        url,
+        tracking_id=source.tracking_id if source else None,
+        link_template=source.link_template if source else None,
+    )
+
+
 def summary(session: Session, source: Source) -> SourceSummary:
     """SOURCE with the number of its products and of cart items holding them."""
-    products = session.exec(
-        sa.select(sa.func.count()).select_from(P).where(P.c.affiliate_source_id == source.id)
+    product_count = session.exec(
+        sa.select(sa.func.count()).select_from(products).where(products.c.affiliate_source_id == source.id)
     ).scalar_one()
-    items = session.exec(
+    item_count = session.exec(
         sa.select(sa.func.count())
-        .select_from(C.join(P, C.c.product_id == P.c.id))
-        .where(P.c.affiliate_source_id == source.id)
+        .select_from(cart_items.join(products, cart_items.c.product_id == products.c.id))
+        .where(products.c.affiliate_source_id == source.id)
     ).scalar_one()
-    return SourceSummary(source, products, items)
+    return SourceSummary(source, product_count, item_count)
+
+
+def summary_of(session: Session, ident: str) -> SourceSummary:
+    """The source IDENT names (name or api name, any case) with its counts; NotFound otherwise."""
+    return summary(session, find_source(session, ident))
 
 
 # ---------------------------------------------------------------- checks
-
-
-# Unicode category Cc is exactly C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F).
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROLS_BUT_NEWLINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def without_controls(text: str, *, keep_newlines: bool = False) -> str:
-    """TEXT without control characters (an escape sequence in a name must not reach a terminal)."""
-    return (_CONTROLS_BUT_NEWLINES if keep_newlines else _CONTROLS).sub(" ", text)
-
-
-def one_line(text: str) -> str:
-    """TEXT on one line: control characters gone, runs of whitespace made one space."""
-    return " ".join(without_controls(text).split())
 
 
 def clean_name(name: str) -> str:
@@ -202,11 +206,11 @@ def _check_unique(session: Session, *, names: list[str], except_id: int | None) 
     keys = sorted({n.lower() for n in names if n})
     if not keys:
         return
-    stmt = sa.select(S.c.id, S.c.name).where(
-        sa.or_(sa.func.lower(S.c.name).in_(keys), sa.func.lower(S.c.api_name).in_(keys))
+    stmt = sa.select(sources.c.id, sources.c.name).where(
+        sa.or_(sa.func.lower(sources.c.name).in_(keys), sa.func.lower(sources.c.api_name).in_(keys))
     )
     if except_id is not None:
-        stmt = stmt.where(S.c.id != except_id)
+        stmt = stmt.where(sources.c.id != except_id)
     row = session.exec(stmt).first()
     if row is not None:
         taken = ", ".join(repr(n) for n in names if n)
@@ -225,7 +229,7 @@ def add_source(
     url = clean_base_url(base_url) if base_url is not None else None
     _check_unique(session, names=[name, api or ""], except_id=None)
     new_id = session.exec(
-        sa.insert(S).values(name=name, api_name=api, base_url=url).returning(S.c.id)
+        sa.insert(sources).values(name=name, api_name=api, base_url=url).returning(sources.c.id)
     ).scalar_one()
     return get_source(session, new_id)
 
@@ -267,7 +271,7 @@ def edit_source(
         except_id=old.id,
     )
     if changed:
-        session.exec(sa.update(S).where(S.c.id == old.id).values(**values))
+        session.exec(sa.update(sources).where(sources.c.id == old.id).values(**values))
     new = get_source(session, old.id)
     relinked = 0
     if (old.tracking_id, old.link_template) != (new.tracking_id, new.link_template):
@@ -278,28 +282,25 @@ def edit_source(
 def _relink(session: Session, old: Source, new: Source) -> int:
     """Rebuild the links we built for OLD's products with NEW's tag and template."""
     rows = session.exec(
-        sa.select(P.c.id, P.c.canonical_url, P.c.affiliate_link).where(
-            P.c.affiliate_source_id == old.id, P.c.canonical_url.is_not(None)
+        sa.select(products.c.id, products.c.canonical_url, products.c.affiliate_link).where(
+            products.c.affiliate_source_id == old.id, products.c.canonical_url.is_not(None)
         )
     ).all()
     updates = []
     for row in rows:
         try:
-            ours = stores.affiliate_link(
-                row.canonical_url, tracking_id=old.tracking_id, link_template=old.link_template
-            )
-            if row.affiliate_link != ours:
+            if row.affiliate_link != affiliate_link_for(row.canonical_url, old):
                 continue  # the user's own link: kept as given
-            link = stores.affiliate_link(
-                row.canonical_url, tracking_id=new.tracking_id, link_template=new.link_template
-            )
+            link = affiliate_link_for(row.canonical_url, new)
         except UsageError:
             continue  # a stored URL we cannot read: leave it alone
         if link != row.affiliate_link:
             updates.append({"pid": row.id, "link": link})
     if updates:
         session.exec(
-            sa.update(P).where(P.c.id == sa.bindparam("pid")).values(affiliate_link=sa.bindparam("link")),
+            sa.update(products)
+            .where(products.c.id == sa.bindparam("pid"))
+            .values(affiliate_link=sa.bindparam("link")),
             params=updates,
         )
     return len(updates)
@@ -308,5 +309,5 @@ def _relink(session: Session, old: Source, new: Source) -> int:
 def remove_source(session: Session, source_id: int) -> SourceSummary:
     """Delete the source; its products and their cart items go with it (ON DELETE CASCADE)."""
     found = summary(session, get_source(session, source_id))
-    session.exec(sa.delete(S).where(S.c.id == source_id))
+    session.exec(sa.delete(sources).where(sources.c.id == source_id))
     return found

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from ishop4u_cli.errors import AuthFailed, Conflict, IshopError, NotFound, UsageError
-from ishop4u_cli.models import CartItem, User
 from ishop4u_cli.services import passwords
+from ishop4u_cli.tables import cart_items, users
+from ishop4u_cli.text import has_unprintable
 
 MAX_NAME_LENGTH = 100  # the seed's users.name VARCHAR(100)
 MAX_EMAIL_LENGTH = 150  # the seed's users.email VARCHAR(150)
@@ -22,10 +23,6 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 _EMAIL_FORBIDDEN = set('<>()[],;:"\\')
 
 
-def _has_control_chars(text: str) -> bool:
-    return any(unicodedata.category(ch).startswith("C") for ch in text)
-
-
 def normalize_name(name: str) -> str:
     """NAME without surrounding whitespace, checked: 1 to 100 characters, one line."""
     cleaned = name.strip()
@@ -33,7 +30,7 @@ def normalize_name(name: str) -> str:
         raise UsageError("the name is empty")
     if len(cleaned) > MAX_NAME_LENGTH:
         raise UsageError(f"the name is too long: {len(cleaned)} characters (at most {MAX_NAME_LENGTH})")
-    if _has_control_chars(cleaned):
+    if has_unprintable(cleaned):
         raise UsageError("the name cannot contain control characters (newlines, tabs, ...)")
     return cleaned
 
@@ -48,7 +45,7 @@ def normalize_email(email: str) -> str:
             f"the email address is too long: {len(cleaned)} characters (at most {MAX_EMAIL_LENGTH})"
         )
     if (
-        _has_control_chars(cleaned)
+        has_unprintable(cleaned)
         or not _EMAIL.fullmatch(cleaned)
         or any(ch in _EMAIL_FORBIDDEN for ch in cleaned)
     ):
@@ -56,82 +53,106 @@ def normalize_email(email: str) -> str:
     return cleaned
 
 
-def find_by_email(session: Session, email: str) -> User | None:
-    """The user with EMAIL in any case, or None.
+@dataclass(frozen=True)
+class Account:
+    """A user as services hand it out: never with the password hash."""
+
+    id: int
+    name: str
+    email: str
+    created_at: datetime | None
+
+
+# What an Account is read from (auth.py reads it too, joined to the sessions table).
+ACCOUNT_COLUMNS = (users.c.id, users.c.name, users.c.email, users.c.created_at)
+
+
+def account_from_row(row: sa.Row) -> Account:
+    return Account(id=row.id, name=row.name, email=row.email, created_at=row.created_at)
+
+
+def _row_by_email(session: Session, email: str) -> sa.Row | None:
+    """The account's columns and its password hash for EMAIL in any case, or None.
 
     Emails are stored lowercased; an adopted seed database may hold mixed case,
     so the comparison lowercases both sides.
     """
     wanted = email.strip().lower()
-    stmt = select(User).where(func.lower(User.email) == wanted).order_by(User.id).limit(1)
+    stmt = (
+        sa.select(*ACCOUNT_COLUMNS, users.c.password_hash)
+        .where(sa.func.lower(users.c.email) == wanted)
+        .order_by(users.c.id)
+        .limit(1)
+    )
     return session.exec(stmt).first()
-
-
-def get_by_email(session: Session, email: str) -> User:
-    user = find_by_email(session, email)
-    if user is None:
-        raise NotFound(f"no user with the email {email.strip().lower()}; see: ishop4u user list")
-    return user
 
 
 def ensure_email_free(session: Session, email: str) -> None:
     """Raise Conflict when an account already uses EMAIL (in any case)."""
     normalized = normalize_email(email)
-    if find_by_email(session, normalized) is not None:
+    if _row_by_email(session, normalized) is not None:
         raise Conflict(f"a user with the email {normalized} already exists")
 
 
-def create_user(session: Session, *, name: str, email: str, password: str) -> User:
+def create_user(session: Session, *, name: str, email: str, password: str) -> Account:
     """A new user with an Argon2id password hash; Conflict for an email already in use."""
     clean_name = normalize_name(name)
     clean_email = normalize_email(email)
     passwords.check_new_password(password)
     ensure_email_free(session, clean_email)
-    user = User(name=clean_name, email=clean_email, password_hash=passwords.hash_password(password))
-    session.add(user)
-    session.flush()
-    session.refresh(user)  # created_at comes from the database
-    return user
+    stmt = (
+        sa.insert(users)
+        .values(name=clean_name, email=clean_email, password_hash=passwords.hash_password(password))
+        .returning(*ACCOUNT_COLUMNS)  # created_at comes from the database
+    )
+    return account_from_row(session.exec(stmt).one())
 
 
-def list_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(User.id)).all())
+def list_users(session: Session) -> list[Account]:
+    return [account_from_row(row) for row in session.exec(sa.select(*ACCOUNT_COLUMNS).order_by(users.c.id))]
 
 
 def cart_item_count(session: Session, user_id: int) -> int:
-    stmt = select(func.count()).select_from(CartItem).where(CartItem.user_id == user_id)
-    return int(session.exec(stmt).one())
+    stmt = sa.select(sa.func.count()).select_from(cart_items).where(cart_items.c.user_id == user_id)
+    return int(session.exec(stmt).scalar_one())
 
 
-def authenticate(session: Session, *, email: str, password: str) -> User:
+def _set_password_hash(session: Session, user_id: int, password_hash: str) -> None:
+    session.exec(sa.update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def _check(session: Session, *, email: str, password: str) -> tuple[Account, str]:
+    """EMAIL's account and its (maybe renewed) password hash if PASSWORD is theirs; AuthFailed otherwise."""
+    row = _row_by_email(session, email)
+    if row is None:
+        passwords.spend_time_like_a_check(password)
+        raise AuthFailed("wrong email or password")
+    check = passwords.verify_password(row.password_hash, password)
+    if not check.ok:
+        raise AuthFailed("wrong email or password")
+    if check.new_hash is None:
+        return account_from_row(row), row.password_hash
+    _set_password_hash(session, row.id, check.new_hash)
+    return account_from_row(row), check.new_hash
+
+
+def authenticate(session: Session, *, email: str, password: str) -> Account:
     """The user with EMAIL if PASSWORD is theirs; AuthFailed otherwise (exit 5).
 
     An unknown email and a wrong password give the same answer in about the
     same time. A hash with old parameters or in Werkzeug's format is replaced
     by a fresh Argon2id hash on success.
     """
-    user = find_by_email(session, email)
-    if user is None:
-        passwords.spend_time_like_a_check(password)
-        raise AuthFailed("wrong email or password")
-    check = passwords.verify_password(user.password_hash, password)
-    if not check.ok:
-        raise AuthFailed("wrong email or password")
-    if check.new_hash is not None:
-        user.password_hash = check.new_hash
-        session.add(user)
-        session.flush()
-    return user
+    return _check(session, email=email, password=password)[0]
 
 
-def change_password(session: Session, user: User, *, old_password: str, new_password: str) -> None:
+def change_password(session: Session, user: Account, *, old_password: str, new_password: str) -> None:
     """Set USER's password to NEW_PASSWORD after checking OLD_PASSWORD (AuthFailed if wrong)."""
     passwords.check_new_password(new_password)
-    if not passwords.verify_password(user.password_hash, old_password).ok:
+    stored = session.exec(sa.select(users.c.password_hash).where(users.c.id == user.id)).scalar()
+    if stored is None or not passwords.verify_password(stored, old_password).ok:
         raise AuthFailed("wrong password")
-    user.password_hash = passwords.hash_password(new_password)
-    session.add(user)
-    session.flush()
+    _set_password_hash(session, user.id, passwords.hash_password(new_password))
 
 
 @dataclass(frozen=True)
@@ -151,23 +172,21 @@ class AccountChanged(IshopError):
 
 def plan_removal(session: Session, *, email: str, password: str) -> RemovalPlan:
     """Check EMAIL's password and count what goes with the account."""
-    user = authenticate(session, email=email, password=password)
-    assert user.id is not None
+    user, password_hash = _check(session, email=email, password=password)
     return RemovalPlan(
         user_id=user.id,
         name=user.name,
         email=user.email,
         cart_items=cart_item_count(session, user.id),
-        password_hash=user.password_hash,
+        password_hash=password_hash,
     )
 
 
 def remove_user(session: Session, plan: RemovalPlan) -> None:
     """Delete the planned user; the database deletes their cart and sessions (ON DELETE CASCADE)."""
-    user = session.get(User, plan.user_id)
-    if user is None:
+    stored = session.exec(sa.select(users.c.password_hash).where(users.c.id == plan.user_id)).first()
+    if stored is None:
         raise NotFound(f"no user with the email {plan.email}; see: ishop4u user list")
-    if user.password_hash != plan.password_hash:
+    if stored.password_hash != plan.password_hash:
         raise AccountChanged(f"the account {plan.email} changed meanwhile; nothing was removed, try again")
-    session.delete(user)
-    session.flush()
+    session.exec(sa.delete(users).where(users.c.id == plan.user_id))

@@ -1,0 +1,131 @@
+"""`product edit`: what may change, checked; the affiliate link rebuilt when the page or source changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ishop4u_cli import money, stores
+from ishop4u_cli.errors import Conflict, UsageError
+from ishop4u_cli.services import products as products_service
+from ishop4u_cli.services import sources as sources_service
+from ishop4u_cli.services.products import StoredProduct
+from ishop4u_cli.tables import products
+
+FIELD_NAMES = {  # columns as `product edit` reports them
+    "name": "name",
+    "price": "price",
+    "currency": "currency",
+    "image_url": "image",
+    "affiliate_source_id": "source",
+    "canonical_url": "page",
+    "affiliate_link": "affiliate link",
+}
+
+
+@dataclass(frozen=True)
+class ProductChanges:
+    """What `product edit` was asked to change. None: leave it; '' clears where allowed."""
+
+    name: str | None = None
+    price: Decimal | None = None
+    clear_price: bool = False
+    currency: str | None = None
+    image_url: str | None = None
+    clear_image: bool = False
+    source: str | None = None  # a name; '' for no source
+    url: str | None = None
+    canonical_url: str | None = None
+
+    def empty(self) -> bool:
+        return self == ProductChanges()
+
+
+def parse_changes(
+    *,
+    name: str | None = None,
+    price: str | None = None,
+    currency: str | None = None,
+    image: str | None = None,
+    source: str | None = None,
+    url: str | None = None,
+) -> ProductChanges:
+    """Check what `product edit` was given; UsageError naming the first bad value."""
+    checked_url = stores.check_url(url) if url is not None else None
+    return ProductChanges(
+        name=products_service.clean_name(name) if name is not None else None,
+        price=money.parse_price(price) if price is not None and price.strip() else None,
+        clear_price=price is not None and not price.strip(),
+        currency=money.parse_currency(currency) if currency is not None else None,
+        image_url=products_service.clean_image_url(image) if image is not None and image.strip() else None,
+        clear_image=image is not None and not image.strip(),
+        source=source.strip() if source is not None else None,
+        url=checked_url,
+        canonical_url=stores.normalize_url(checked_url) if checked_url else None,
+    )
+
+
+def edit_product(
+    session: Session, product_id: int, changes: ProductChanges
+) -> tuple[StoredProduct, list[str]]:
+    """Apply CHANGES; returns the product and the names of the fields that changed.
+
+    A new --url gets a new affiliate link, and (without --source) the source
+    its host belongs to. A new source rebuilds the link when we built it (it
+    equals the link made from the page and the old source's tag); a link the
+    user gave is kept.
+    """
+    if changes.empty():
+        raise UsageError("nothing to change: give --name, --price, --currency, --image, --source or --url")
+    old = products_service.get_product(session, product_id)
+    values: dict[str, object] = {}
+    if changes.name is not None:
+        values["name"] = changes.name
+    if changes.price is not None or changes.clear_price:
+        values["price"] = changes.price
+    if changes.currency is not None:
+        values["currency"] = changes.currency
+    if changes.image_url is not None or changes.clear_image:
+        values["image_url"] = changes.image_url
+
+    old_source = (
+        sources_service.get_source(session, old.affiliate_source_id) if old.affiliate_source_id else None
+    )
+    new_source = old_source
+    if changes.source is not None:
+        new_source = sources_service.find_source(session, changes.source) if changes.source else None
+    elif changes.url is not None:
+        new_source = sources_service.source_for_store(session, stores.store_for_url(changes.url).api_name)
+    if (new_source.id if new_source else None) != old.affiliate_source_id:
+        values["affiliate_source_id"] = new_source.id if new_source else None
+
+    if changes.url is not None:
+        other = products_service.find_by_url(session, changes.canonical_url or "")
+        if other is not None and other != product_id:
+            raise Conflict(f"product {other} already has the page {changes.canonical_url}")
+        values["canonical_url"] = changes.canonical_url
+        values["affiliate_link"] = sources_service.affiliate_link_for(changes.url, new_source)
+    elif "affiliate_source_id" in values and old.url:
+        try:
+            built_by_us = old.affiliate_link == sources_service.affiliate_link_for(old.url, old_source)
+        except UsageError:
+            built_by_us = False
+        if built_by_us:
+            values["affiliate_link"] = sources_service.affiliate_link_for(old.url, new_source)
+
+    current = {
+        "name": old.name,
+        "price": old.price,
+        "currency": old.currency,
+        "image_url": old.image_url,
+        "affiliate_source_id": old.affiliate_source_id,
+        "canonical_url": old.url,
+        "affiliate_link": old.affiliate_link,
+    }
+    values = {key: value for key, value in values.items() if current[key] != value}
+    if values:
+        session.exec(sa.update(products).where(products.c.id == product_id).values(**values))
+    return products_service.get_product(session, product_id), [FIELD_NAMES[key] for key in values]

@@ -1,0 +1,114 @@
+"""What both imports share with the database: chunks, source lookups, bulk INSERTs, one retried transaction.
+
+Rows are written in chunks with one executemany per statement, never an ORM
+object per row.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+
+from ishop4u_cli import stores
+from ishop4u_cli.errors import NotFound
+from ishop4u_cli.services import sources as sources_service
+from ishop4u_cli.sql import upsert_insert
+from ishop4u_cli.tables import products
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+    from ishop4u_cli.services.sources import Source
+    from ishop4u_cli.services.transfer.inputs import Input
+
+T = TypeVar("T")
+
+# Rows per bulk statement: large enough that per-statement costs vanish, small
+# enough that a chunk's parameters stay well under SQLite's variable limit.
+CHUNK_ROWS = 2000
+
+
+def chunks(items: Iterable[T], size: int = CHUNK_ROWS) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+class SourceCache:
+    """Source lookups for one import, each asked of the database once."""
+
+    def __init__(self, session: Session, *, create_missing: bool = False) -> None:
+        self.session = session
+        self.create_missing = create_missing
+        self.by_name: dict[str, Source] = {}
+        self.by_store: dict[str, Source | None] = {}
+        self.created: list[str] = []
+
+    def named(self, name: str) -> Source:
+        key = " ".join(name.split()).lower()
+        found = self.by_name.get(key)
+        if found is None:
+            try:
+                found = sources_service.find_source(self.session, name)
+            except NotFound:
+                if not self.create_missing:
+                    raise
+                found = sources_service.add_source(self.session, name=name)
+                self.created.append(found.name)
+            self.by_name[key] = found
+        return found
+
+    def for_url(self, url: str) -> Source | None:
+        api_name = stores.store_for_url(url).api_name
+        if api_name not in self.by_store:
+            self.by_store[api_name] = sources_service.source_for_store(self.session, api_name)
+        return self.by_store[api_name]
+
+    def source_of(self, name: str | None, url: str) -> Source | None:
+        """The source NAME names, else the one URL's store belongs to (as `product add` picks it)."""
+        return self.named(name) if name is not None else self.for_url(url)
+
+
+def existing_ids(session: Session, canonical_urls: Iterable[str]) -> dict[str, int]:
+    """{normalized URL: product id} for the URLs already stored."""
+    found: dict[str, int] = {}
+    conn = session.connection()
+    for chunk in chunks(canonical_urls):
+        rows = conn.execute(
+            sa.select(products.c.canonical_url, products.c.id).where(products.c.canonical_url.in_(chunk))
+        )
+        found.update({url: pid for url, pid in rows})
+    return found
+
+
+def insert_products(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Bulk INSERT ... ON CONFLICT (canonical_url) DO NOTHING; how many rows went in.
+
+    The conflict clause makes a concurrent writer that stored the same page a
+    moment ago harmless (PostgreSQL; SQLite writers queue on BEGIN IMMEDIATE).
+    """
+    if not rows:
+        return 0
+    stmt = upsert_insert(session, products).on_conflict_do_nothing(index_elements=[products.c.canonical_url])
+    result = session.connection().execute(stmt, rows)
+    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+
+
+def run_import(engine: Engine, source: Input, work: Callable[[Session], T]) -> T:
+    """WORK in one transaction, retried on write conflicts when the input can be read again."""
+    from ishop4u_cli import db
+
+    started = False
+
+    def attempt(session: Session) -> T:
+        nonlocal started
+        if started:
+            source.rewind()
+        started = True
+        return work(session)
+
+    return db.run_transaction(engine, attempt, attempts=8 if source.seekable else 1)

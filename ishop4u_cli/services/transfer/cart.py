@@ -1,0 +1,281 @@
+"""`cart export` and `cart import`: a cart as JSON or CSV, and back in one transaction.
+
+An import stores the products it does not find (by normalized URL) with the
+same row builder as `product add` (no page is fetched), then sets each item's
+quantity and notes in the cart with one bulk upsert per chunk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ishop4u_cli import money, stores
+from ishop4u_cli.errors import UsageError
+from ishop4u_cli.services import cart as cart_service
+from ishop4u_cli.services import products as products_service
+from ishop4u_cli.services.transfer.bulk import SourceCache, chunks, existing_ids, insert_products
+from ishop4u_cli.services.transfer.formats import (
+    Row,
+    csv_rows,
+    decode_errors,
+    known_keys,
+    no_constant,
+    price_value,
+    row_errors,
+    sniff,
+    text_value,
+)
+from ishop4u_cli.services.transfer.products import new_product
+from ishop4u_cli.sql import upsert_insert
+from ishop4u_cli.tables import cart_items, products
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from ishop4u_cli.services.transfer.inputs import Input, Progress
+
+# What `cart export` writes, in this order; `cart import` reads the same names
+# (product_id and line_total are ignored: ids belong to one database, line
+# totals follow from price and quantity).
+CART_COLUMNS = (
+    "product_id",
+    "name",
+    "source",
+    "price",
+    "currency",
+    "quantity",
+    "line_total",
+    "affiliate_link",
+    "url",
+    "image_url",
+    "notes",
+    "added_at",
+)
+CART_IGNORED = frozenset({"product_id", "line_total"})
+CART_SUFFIXES = {".json": "json", ".csv": "csv"}
+
+
+# ---------------------------------------------------------------- export
+
+
+@dataclass(frozen=True)
+class ExportLine:
+    """A cart line as exported: cart list's fields plus the page and the image."""
+
+    line: cart_service.CartLine
+    image_url: str | None
+
+
+def export_cart(session: Session, *, user_id: int) -> tuple[cart_service.Cart, list[ExportLine]]:
+    """The user's cart (as `cart list` orders it) with each product's image."""
+    contents = cart_service.get_cart(session, user_id=user_id)
+    images: dict[int, str | None] = {}
+    conn = session.connection()
+    for chunk in chunks([line.product_id for line in contents.lines]):
+        images.update(
+            conn.execute(sa.select(products.c.id, products.c.image_url).where(products.c.id.in_(chunk))).all()
+        )
+    return contents, [ExportLine(line, images.get(line.product_id)) for line in contents.lines]
+
+
+# ---------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class CartImport:
+    items: int  # items read
+    products_added: int  # products that were not stored yet
+    cart_added: int  # products that were not in the cart yet
+    cart_updated: int  # products already in the cart, their quantity and notes set from the file
+    sources_created: list[str]
+
+
+def cart_rows(source: Input, fmt: str | None) -> Iterator[Row]:
+    """The items of a cart file: the JSON document of `cart export`, or its CSV."""
+
+    def rows() -> Iterator[Row]:
+        lines: Iterator[str] = iter(source.text)
+        chosen = fmt
+        if chosen is None:
+            first, lines = sniff(lines)
+            chosen = "json" if first == "{" else "csv"
+        if chosen == "csv":
+            yield from csv_rows(source.name, lines, columns=CART_COLUMNS, required=(), ignored=CART_IGNORED)
+        else:
+            yield from _json_items(source.name, lines)
+
+    return decode_errors(source.name, rows())
+
+
+def _json_items(name: str, lines: Iterable[str]) -> Iterator[Row]:
+    """The items of a JSON document {"items": [...]} (read whole: a cart is not a catalogue)."""
+    try:
+        doc = json.loads("".join(lines), parse_float=Decimal, parse_constant=no_constant)
+    except ValueError as exc:
+        raise UsageError(f"{name}: not valid JSON: {exc}") from None
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        raise UsageError(f'{name}: not a cart: expected a JSON object with an "items" list')
+    for number, item in enumerate(items, start=1):
+        row = Row(number, None, {}, noun="item")
+        if not isinstance(item, dict):
+            raise UsageError(f"{row.where()}: not a JSON object")
+        yield replace(row, values=known_keys(item, CART_COLUMNS, row.where(), CART_IGNORED))
+
+
+def _quantity(row: Row) -> int:
+    value = row.values.get("quantity")
+    if value is None:
+        return 1
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            value = int(text)
+    elif isinstance(value, Decimal):  # 1.5 or 2.0 in JSON: not a whole number of items
+        raise UsageError(
+            f"a quantity is a whole number from {cart_service.QTY_MIN} to {cart_service.QTY_MAX}, not {value}"
+        )
+    return cart_service.check_quantity(value)
+
+
+def _added_at(row: Row) -> datetime | None:
+    value = row.values.get("added_at")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        else:
+            if when.tzinfo is not None:
+                when = when.astimezone(UTC).replace(tzinfo=None)
+            return when
+    raise UsageError(
+        f'added_at must be a date and time like "2025-01-31 18:05:00", not {json.dumps(value, default=str)}'
+    )
+
+
+@dataclass
+class _CartEntry:
+    where: str
+    product: dict[str, Any]  # the product's row, should it need storing
+    quantity: int
+    notes: str | None
+    added_at: datetime | None
+
+
+def _cart_entry(row: Row, cache: SourceCache, default_currency: str) -> _CartEntry:
+    where = row.where()
+    with row_errors(where):
+        link = text_value(row, "affiliate_link", where=where)
+        url = text_value(row, "url", where=where) or link
+        if url is None:
+            raise UsageError("no url or affiliate_link: each item needs its product's page")
+        notes = row.values.get("notes")
+        if notes is not None and not isinstance(notes, str):
+            raise UsageError(f"notes must be text, not {json.dumps(notes, default=str)}")
+        new = new_product(row, url, image_key="image_url")
+        new = replace(new, price=price_value(row, "price", where=where))
+        source = cache.source_of(new.source, new.url)
+        product = products_service.product_values(
+            new,
+            source,
+            default_currency=default_currency,
+            # The link as exported is kept as it is: it may carry a tag this database lacks.
+            affiliate_link=stores.check_url(link) if link is not None else None,
+        )
+        return _CartEntry(
+            where=where,
+            product=product,
+            quantity=_quantity(row),
+            notes=cart_service.clean_notes(notes) if notes is not None else None,
+            added_at=_added_at(row),
+        )
+
+
+def import_cart(
+    session: Session,
+    *,
+    user_id: int,
+    rows: Iterable[Row],
+    source: Input | None = None,
+    progress: Progress | None = None,
+) -> CartImport:
+    """Put the file's items in USER_ID's cart, in this transaction; the first bad item raises.
+
+    - A product is found by its normalized URL; one not stored yet is stored
+      from the item (its price, currency, name, image, source and link, the
+      link as exported). A stored product is used as it is.
+    - The item's quantity and notes REPLACE those of the same product already
+      in the cart (so importing a file twice gives the same cart); cart items
+      the file does not mention are kept.
+    - A missing source is created by name, so an export from another database
+      comes back whole.
+    """
+    default_currency = money.default_currency()
+    cache = SourceCache(session, create_missing=True)
+    first_seen: dict[str, str] = {}
+    items = products_added = cart_added = cart_updated = 0
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    conn = session.connection()
+    for chunk in chunks(rows):
+        entries: list[_CartEntry] = []
+        for row in chunk:
+            entry = _cart_entry(row, cache, default_currency)
+            key = entry.product["canonical_url"]
+            if key in first_seen:
+                raise UsageError(
+                    f"{entry.where}: the same product as {first_seen[key]} ({key}); list each product once"
+                )
+            first_seen[key] = entry.where
+            entries.append(entry)
+        items += len(entries)
+        keys = [e.product["canonical_url"] for e in entries]
+        ids = existing_ids(session, keys)
+        products_added += insert_products(
+            session, [e.product for e in entries if e.product["canonical_url"] not in ids]
+        )
+        ids.update(existing_ids(session, [k for k in keys if k not in ids]))
+        in_cart = set(
+            conn.execute(
+                sa.select(cart_items.c.product_id).where(
+                    cart_items.c.user_id == user_id, cart_items.c.product_id.in_(ids.values())
+                )
+            ).scalars()
+        )
+        values = [
+            {
+                "user_id": user_id,
+                "product_id": ids[e.product["canonical_url"]],
+                "quantity": e.quantity,
+                "notes": e.notes,
+                "added_at": e.added_at or now,
+            }
+            for e in entries
+        ]
+        cart_updated += sum(1 for v in values if v["product_id"] in in_cart)
+        cart_added += sum(1 for v in values if v["product_id"] not in in_cart)
+        insert = upsert_insert(session, cart_items)
+        stmt = insert.on_conflict_do_update(
+            index_elements=[cart_items.c.user_id, cart_items.c.product_id],
+            set_={"quantity": insert.excluded.quantity, "notes": insert.excluded.notes},
+        )
+        if values:
+            conn.execute(stmt, values)
+        if progress is not None:
+            progress(source.position() if source else 0, items)
+    return CartImport(
+        items=items,
+        products_added=products_added,
+        cart_added=cart_added,
+        cart_updated=cart_updated,
+        sources_created=cache.created,
+    )

@@ -1,0 +1,115 @@
+"""`product import`: a CSV or JSON Lines catalogue stored in one transaction.
+
+Each row is checked as `product add URL --name --price --currency --image
+--source` checks it and built into a products row by the same builder
+(services.products); no page is fetched. A row whose product (same normalized
+URL) is already stored, or repeats an earlier row, adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ishop4u_cli import money
+from ishop4u_cli.errors import UsageError
+from ishop4u_cli.services import products as products_service
+from ishop4u_cli.services.products import NewProduct
+from ishop4u_cli.services.transfer.bulk import SourceCache, chunks, existing_ids, insert_products
+from ishop4u_cli.services.transfer.formats import (
+    Row,
+    csv_rows,
+    decode_errors,
+    jsonl_rows,
+    price_value,
+    row_errors,
+    sniff,
+    text_value,
+)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from ishop4u_cli.services.transfer.inputs import Input, Progress
+
+PRODUCT_COLUMNS = ("name", "url", "price", "currency", "source", "image")
+PRODUCT_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+@dataclass(frozen=True)
+class ProductImport:
+    rows: int  # data rows read
+    added: int  # new products
+    already_stored: int  # rows whose product (same normalized URL) was already stored
+    repeated: int  # rows that repeat an earlier row's product in the same file
+
+
+def product_rows(source: Input, fmt: str | None) -> Iterator[Row]:
+    """The rows of a product file: CSV with a header, or JSON Lines (FMT None: by content)."""
+
+    def rows() -> Iterator[Row]:
+        lines: Iterator[str] = iter(source.text)
+        chosen = fmt
+        if chosen is None:
+            first, lines = sniff(lines)
+            chosen = "jsonl" if first == "{" else "csv"
+        if chosen == "csv":
+            yield from csv_rows(source.name, lines, columns=PRODUCT_COLUMNS, required=("url",))
+        else:
+            yield from jsonl_rows(source.name, lines, columns=PRODUCT_COLUMNS)
+
+    return decode_errors(source.name, rows())
+
+
+def new_product(row: Row, url: str, *, image_key: str, price: Decimal | None = None) -> NewProduct:
+    """ROW's product as `product add` would check it (both imports read their rows with this)."""
+    where = row.where()
+    return products_service.parse_new_product(
+        url,
+        name=text_value(row, "name", where=where),
+        price=price,
+        currency=text_value(row, "currency", where=where),
+        image=text_value(row, image_key, where=where),
+        source=text_value(row, "source", where=where),
+    )
+
+
+def _product_values(row: Row, cache: SourceCache, default_currency: str) -> dict[str, Any]:
+    where = row.where()
+    with row_errors(where):
+        url = text_value(row, "url", where=where)
+        if url is None:
+            raise UsageError("no url: every row needs the product's page (http or https)")
+        price = price_value(row, "price", where=where)  # checked before the rest, as it always was
+        new = new_product(row, url, image_key="image", price=price)
+        source = cache.source_of(new.source, new.url)
+        return products_service.product_values(new, source, default_currency=default_currency)
+
+
+def import_products(
+    session: Session, rows: Iterable[Row], *, source: Input | None = None, progress: Progress | None = None
+) -> ProductImport:
+    """Store every row's product in this transaction; the first bad row raises (nothing stays)."""
+    default_currency = money.default_currency()
+    cache = SourceCache(session)
+    seen: set[str] = set()
+    total = added = stored = repeated = 0
+    for chunk in chunks(rows):
+        fresh: dict[str, dict[str, Any]] = {}
+        for row in chunk:
+            values = _product_values(row, cache, default_currency)
+            key = values["canonical_url"]
+            if key in seen:
+                repeated += 1
+                continue
+            seen.add(key)
+            fresh[key] = values
+        total += len(chunk)
+        already = existing_ids(session, fresh)
+        stored += len(already)
+        added += insert_products(session, [v for k, v in fresh.items() if k not in already])
+        if progress is not None:
+            progress(source.position() if source else 0, total)
+    return ProductImport(rows=total, added=added, already_stored=stored, repeated=repeated)
