@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -37,6 +37,20 @@ class AppState:
 
             self._engine = db.open_database(self.target())
         return self._engine
+
+    @contextmanager
+    def as_it_is(self) -> Iterator[Engine]:
+        """The database without upgrading it, disposed at the end of the block.
+
+        For the `db` commands, which look at (or upgrade, or copy) the schema as it is.
+        """
+        from ishop4u_cli import db
+
+        engine = db.open_database(self.target(), upgrade=False)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
     def session(self) -> AbstractContextManager[Session]:
         """One transaction on the database (committed at the end of the block)."""

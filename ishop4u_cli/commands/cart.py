@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from ishop4u_cli import render
 from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
 
 app = typer.Typer(help="Your cart across every store.", no_args_is_help=True)
@@ -49,69 +48,16 @@ def add(
     as_json: JsonOption = False,
 ) -> None:
     """Add products (ids or URLs) to your cart, all in one transaction; re-adding adds to the quantity."""
-    from ishop4u_cli.services import auth, cart
+    from ishop4u_cli.render import cart as view
+    from ishop4u_cli.services import cart, catalogue
 
     quantity = cart.parse_quantity(qty)
     requests = cart.parse_items(items, read_stdin=sys.stdin.read)
     if notes is not None:
-        cart.clean_notes(notes)
-    st = state(ctx)
-    requests = _fill_from_pages(st, requests, fetch=not no_fetch)
-    added = st.transaction(
-        lambda s: cart.add_items(
-            s, user_id=auth.current_user(s).id, requests=requests, quantity=quantity, notes=notes
-        )
-    )
-    for item in added:
-        p = item.product
-        if item.product_created:
-            store = f" ({p.source})" if p.source else ""
-            render.message(f"Added product {p.id}: {p.name}{store}")
-        render.message(f"Cart: {item.added} x product {p.id} ({p.name}); quantity now {item.quantity}.")
-    if as_json:
-        render.json_doc(
-            {
-                "added": [
-                    {
-                        "product_id": item.product.id,
-                        "name": item.product.name,
-                        "added": item.added,
-                        "quantity": item.quantity,
-                        "new_product": item.product_created,
-                    }
-                    for item in added
-                ]
-            }
-        )
-
-
-def _fill_from_pages(st, requests, *, fetch: bool):
-    """Read the pages of new products that lack a name or price: outside any transaction."""
-    from dataclasses import replace
-
-    from ishop4u_cli.services import auth, products
-
-    with st.session() as session:
-        auth.current_user(session)  # not signed in: say so before any network wait
-        if not fetch:
-            return requests
-        wanted = {
-            r.new.canonical_url: r.new for r in requests if r.new is not None and products.needs_page(r.new)
-        }
-        for canonical in list(wanted):
-            if products.find_by_url(session, canonical) is not None:
-                del wanted[canonical]
-    filled = {}
-    for canonical, new in wanted.items():
-        filled[canonical], problems = products.fill_from_page(new)
-        for problem in problems:
-            render.warning(f"{new.url}: {problem}")
-    return [
-        replace(r, new=filled[r.new.canonical_url])
-        if r.new is not None and r.new.canonical_url in filled
-        else r
-        for r in requests
-    ]
+        cart.clean_notes(notes)  # bad notes fail before any page is read
+    order = catalogue.CartOrder(quantity=quantity, notes=notes)
+    result = catalogue.add(state(ctx), requests, fetch=not no_fetch, cart=order)
+    view.added(result, as_json=as_json)
 
 
 @app.command("list")
@@ -145,12 +91,7 @@ def update(
             s, user_id=auth.current_user(s).id, product_id=product_id, quantity=quantity, notes=notes
         )
     )
-    render.message(
-        f"Cart: product {line.product_id} ({line.name}) now has quantity {line.quantity}"
-        + (f" and notes {line.notes!r}." if line.notes else " and no notes.")
-    )
-    if as_json:
-        render.json_doc(view.line_json(line))
+    view.updated(line, as_json=as_json)
 
 
 @app.command("remove")
@@ -161,32 +102,31 @@ def remove(
     ],
 ) -> None:
     """Remove products from your cart (all or none: every id must be in it)."""
+    from ishop4u_cli.render import cart as view
     from ishop4u_cli.services import auth, cart
 
     gone = state(ctx).transaction(
         lambda s: cart.remove_items(s, user_id=auth.current_user(s).id, product_ids=product_ids)
     )
-    for line in gone:
-        render.message(f"Removed product {line.product_id} ({line.name}) from your cart.")
+    view.removed(gone)
 
 
 @app.command("clear")
 def clear(ctx: typer.Context, source: SourceOpt = None, yes: YesOption = False) -> None:
     """Empty your cart, or one store's part of it (asks first)."""
+    from ishop4u_cli.render import cart as view
     from ishop4u_cli.services import auth, cart
 
     st = state(ctx)
     with st.session() as session:
-        count = cart.count_items(session, user_id=auth.current_user(session).id, source=source)
-    where = f" from {source}" if source else ""
-    if count == 0:
-        render.message(f"Nothing to remove: your cart has no items{where}.")
+        selected = cart.select_items(session, user_id=auth.current_user(session).id, source=source)
+    if not selected.count:
+        view.nothing_to_clear(source)
         return
-    noun = "item" if count == 1 else "items"
-    confirm(f"Remove {count} {noun}{where} from your cart?", yes=yes)
-    removed = st.transaction(lambda s: cart.clear_cart(s, user_id=auth.current_user(s).id, source=source))
-    noun = "item" if removed == 1 else "items"
-    render.message(f"Removed {removed} {noun}{where} from your cart.")
+    confirm(view.clear_question(selected.count, source), yes=yes)
+    # Exactly the items that were counted: one added while the question waited stays.
+    removed = st.transaction(lambda s: cart.remove_selected(s, selected))
+    view.cleared(removed, source)
 
 
 @app.command("export")

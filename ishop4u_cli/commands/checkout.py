@@ -102,7 +102,7 @@ def checkout(
     links = result.links_to_open()
     if len(links) > MAX_TABS:
         try:
-            confirm(f"Open {len(links)} tabs in your browser?", yes=yes)
+            confirm(view.open_question(len(links)), yes=yes)
         except Declined:
             raise Declined("nothing was opened") from None
     failed = [link for link in links if not open_url(link)]
@@ -124,7 +124,7 @@ def done(
 ) -> None:
     """After buying at STORE, remove its items from your cart in one step (asks first)."""
     from ishop4u_cli.render import checkout as view
-    from ishop4u_cli.services import auth
+    from ishop4u_cli.services import auth, cart
     from ishop4u_cli.services import checkout as service
 
     st = state(ctx)
@@ -133,9 +133,7 @@ def done(
     if found.count == 0:
         view.nothing_to_remove(found.label)
         return
-    noun = "item" if found.count == 1 else "items"
-    confirm(f"Remove {found.count} {noun} bought at {found.label} from your cart?", yes=yes)
-    gone = st.transaction(
-        lambda s: service.remove_store_items(s, user_id=auth.current_user(s).id, store=store)
-    )
-    view.removed(gone.label, gone.count)
+    confirm(view.done_question(found), yes=yes)
+    # Exactly the items that were counted: one added while the question waited stays.
+    removed = st.transaction(lambda s: cart.remove_selected(s, found.items))
+    view.removed(found.label, removed)

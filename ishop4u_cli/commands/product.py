@@ -4,7 +4,6 @@ from typing import Annotated
 
 import typer
 
-from ishop4u_cli import render
 from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
 
 app = typer.Typer(help="Products: their pages, prices and affiliate links.", no_args_is_help=True)
@@ -48,49 +47,13 @@ def add(
 ) -> None:
     """Add a product by its page URL; a page already stored returns the stored product."""
     from ishop4u_cli.render import products as view
-    from ishop4u_cli.services import products
+    from ishop4u_cli.services import catalogue, products
 
     new = products.parse_new_product(
         url, name=name, price=price, currency=currency, image=image, source=source
     )
-    st = state(ctx)
-    new = fill_from_page_if_needed(st, new, fetch=not no_fetch)
-    result = st.transaction(lambda s: products.add_product(s, new))
-    report_add(result)
-    if as_json:
-        render.json_doc(view.product_json(result.product))
-
-
-def fill_from_page_if_needed(st, new, *, fetch: bool):
-    """NEW completed from its page when something is missing and it is not stored yet.
-
-    Runs outside any transaction; the page's problems become warnings.
-    """
-    from ishop4u_cli.services import products
-
-    if not fetch or not products.needs_page(new):
-        return new
-    with st.session() as session:
-        if products.find_by_url(session, new.canonical_url) is not None:
-            return new
-    new, problems = products.fill_from_page(new)
-    for problem in problems:
-        render.warning(f"{new.url}: {problem}")
-    return new
-
-
-def report_add(result) -> None:
-    p = result.product
-    store = f" ({p.source})" if p.source else ""
-    if result.created:
-        render.message(f"Added product {p.id}: {p.name}{store}")
-        return
-    render.message(f"Product {p.id} is already stored for this page: {p.name}{store}")
-    if result.ignored:
-        render.message(
-            f"Kept it as it is, ignoring {', '.join(result.ignored)} "
-            f"(to change it: ishop4u product edit {p.id} ...)"
-        )
+    result = catalogue.add(state(ctx), [new], fetch=not no_fetch)
+    view.added(result, as_json=as_json)
 
 
 @app.command("list")
@@ -118,9 +81,8 @@ def show(ctx: typer.Context, product_id: IdArg, as_json: JsonOption = False) -> 
     from ishop4u_cli.services import products
 
     with state(ctx).session() as session:
-        product = products.get_product(session, product_id)
-        carts = products.cart_count(session, product_id)
-    view.show_one(product, carts=carts, as_json=as_json)
+        found = products.get_with_carts(session, product_id)
+    view.show_one(found, as_json=as_json)
 
 
 @app.command("edit")
@@ -145,36 +107,28 @@ def edit(
 ) -> None:
     """Change a product's name, price, currency, image, source or page."""
     from ishop4u_cli.render import products as view
-    from ishop4u_cli.services import products
+    from ishop4u_cli.services import product_edit
 
-    changes = products.parse_changes(
+    changes = product_edit.parse_changes(
         name=name, price=price, currency=currency, image=image, source=source, url=url
     )
-    product, changed = state(ctx).transaction(lambda s: products.edit_product(s, product_id, changes))
-    if changed:
-        render.message(f"Changed product {product.id} ({product.name}): {', '.join(changed)}")
-    else:
-        render.message(f"Product {product.id} already had those values; nothing changed.")
-    if as_json:
-        render.json_doc(view.product_json(product))
+    product, changed = state(ctx).transaction(lambda s: product_edit.edit_product(s, product_id, changes))
+    view.edited(product, changed, as_json=as_json)
 
 
 @app.command("remove")
 def remove(ctx: typer.Context, product_id: IdArg, yes: YesOption = False) -> None:
     """Remove a product; it leaves every cart that holds it (asks first)."""
+    from ishop4u_cli.render import products as view
     from ishop4u_cli.services import products
 
     st = state(ctx)
     with st.session() as session:
-        product = products.get_product(session, product_id)
-        carts = products.cart_count(session, product_id)
-    confirm(f"Remove product {product.id} ({product.name}), leaving {_carts(carts)}?", yes=yes)
-    gone, carts = st.transaction(lambda s: products.remove_product(s, product_id))
-    render.message(f"Removed product {gone.id} ({gone.name}); it left {_carts(carts)}.")
-
-
-def _carts(n: int) -> str:
-    return "1 cart" if n == 1 else f"{n} carts"
+        found = products.get_with_carts(session, product_id)
+    confirm(view.removal_question(found), yes=yes)
+    # By the id that was shown; the carts are counted again as it goes (they may have changed meanwhile).
+    gone = st.transaction(lambda s: products.remove_product(s, found.product.id))
+    view.removed(gone.product, carts=gone.carts)
 
 
 @app.command("import")

@@ -4,7 +4,6 @@ from typing import Annotated
 
 import typer
 
-from ishop4u_cli import render
 from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
 
 app = typer.Typer(help="Affiliate sources (stores) and your tracking ids.", no_args_is_help=True)
@@ -43,9 +42,7 @@ def add(
     source = state(ctx).transaction(
         lambda s: sources.add_source(s, name=name, api_name=api_name, base_url=base_url)
     )
-    render.message(f"Added source {source.id}: {source.name}")
-    if as_json:
-        render.json_doc(view.source_json(source))
+    view.added(source, as_json=as_json)
 
 
 @app.command("show")
@@ -55,7 +52,7 @@ def show(ctx: typer.Context, source: SourceArg, as_json: JsonOption = False) -> 
     from ishop4u_cli.services import sources
 
     with state(ctx).session() as session:
-        item = sources.summary(session, sources.find_source(session, source))
+        item = sources.summary_of(session, source)
     view.show_one(item, as_json=as_json)
 
 
@@ -101,38 +98,19 @@ def edit(
             link_template=link_template,
         )
     )
-    src = result.source
-    if result.changed:
-        render.message(f"Changed source {src.id} ({src.name}): {', '.join(result.changed)}")
-    else:
-        render.message(f"Source {src.id} ({src.name}) already had those values; nothing changed.")
-    if result.relinked:
-        noun = "product" if result.relinked == 1 else "products"
-        render.message(f"Rebuilt the affiliate links of {result.relinked} {noun}.")
-    if as_json:
-        render.json_doc(view.source_json(src))
+    view.edited(result, as_json=as_json)
 
 
 @app.command("remove")
 def remove(ctx: typer.Context, source: SourceArg, yes: YesOption = False) -> None:
     """Remove a source with its products and their cart items (asks first)."""
+    from ishop4u_cli.render import sources as view
     from ishop4u_cli.services import sources
 
     st = state(ctx)
     with st.session() as session:
-        found = sources.summary(session, sources.find_source(session, source))
-    src = found.source
-    confirm(
-        f"Remove source {src.name!r} (id {src.id}) with {_count(found.products, 'product')} "
-        f"and {_count(found.cart_items, 'cart item')}?",
-        yes=yes,
-    )
-    gone = st.transaction(lambda s: sources.remove_source(s, src.id))
-    render.message(
-        f"Removed source {src.id} ({src.name}) with {_count(gone.products, 'product')} "
-        f"and {_count(gone.cart_items, 'cart item')}."
-    )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+        found = sources.summary_of(session, source)
+    confirm(view.removal_question(found), yes=yes)
+    # By the id that was shown; the counts in the message are of what went with it.
+    gone = st.transaction(lambda s: sources.remove_source(s, found.source.id))
+    view.removed(gone)

@@ -215,7 +215,7 @@ def remove(
         raise UsageError(
             "removing a user needs a confirmation and stdin is not a terminal; pass --yes to answer it"
         )
-    password = _read_password(password_stdin, prompt=f"Password of {email.strip()}")
+    password = _read_password(password_stdin, prompt=view.password_prompt(email))
     st = state(ctx)
     with st.session() as session:
         plan = users.plan_removal(session, email=email, password=password)

@@ -38,6 +38,20 @@ def error(text: str) -> None:
     sys.stderr.flush()
 
 
+def plural(
+    count: int, one: str, many: str | None = None, *, number: bool = True, grouped: bool = False
+) -> str:
+    """COUNT with ONE or MANY (default: ONE + 's'): "1 item", "2 items", "3 boxes" (many="boxes").
+
+    number=False gives the word alone, for words that agree with a count said
+    elsewhere ("is"/"are"); grouped=True writes thousands with commas (imports: "12,000 rows").
+    """
+    word = one if count == 1 else (many if many is not None else one + "s")
+    if not number:
+        return word
+    return f"{count:,} {word}" if grouped else f"{count} {word}"
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)  # money is a string in JSON: "19.99", never 19.990000001

@@ -1,4 +1,4 @@
-"""Views for `ishop4u cart`: the table grouped by store, and the JSON document."""
+"""Views for `ishop4u cart`: the table grouped by store, the JSON documents, and what each change did."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Any
 from ishop4u_cli import money, render
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ishop4u_cli.services.cart import Cart, CartLine
+    from ishop4u_cli.services.catalogue import Catalogued
 
 
 NO_PRICE = "[yellow]no price[/]"  # Rich markup: colour on terminals, plain text in pipes
@@ -53,9 +56,8 @@ def _amounts(amounts: dict[str, Decimal]) -> str:
 
 
 def unpriced_note(n: int) -> str:
-    if n == 1:
-        return "1 item without a price is not in the totals."
-    return f"{n} items without a price are not in the totals."
+    verb = render.plural(n, "is", "are", number=False)
+    return f"{render.plural(n, 'item')} without a price {verb} not in the totals."
 
 
 def show_cart(cart: Cart, *, as_json: bool) -> None:
@@ -99,3 +101,61 @@ def show_cart(cart: Cart, *, as_json: bool) -> None:
     render.show(table)
     if cart.unpriced:
         render.out(unpriced_note(cart.unpriced))
+
+
+# ---------------------------------------------------------------- what a change did (stderr)
+
+
+def added(result: Catalogued, *, as_json: bool) -> None:
+    """`cart add`: the pages' warnings, each product stored on the way, each item; then the JSON."""
+    from ishop4u_cli.render import products as products_view
+
+    products_view.page_warnings(result.warnings)
+    for item in result.cart:
+        p = item.product
+        if item.product_created:
+            products_view.product_created(p)
+        render.message(f"Cart: {item.added} x product {p.id} ({p.name}); quantity now {item.quantity}.")
+    if as_json:
+        render.json_doc(
+            {
+                "added": [
+                    {
+                        "product_id": item.product.id,
+                        "name": item.product.name,
+                        "added": item.added,
+                        "quantity": item.quantity,
+                        "new_product": item.product_created,
+                    }
+                    for item in result.cart
+                ]
+            }
+        )
+
+
+def updated(line: CartLine, *, as_json: bool) -> None:
+    notes = f" and notes {line.notes!r}." if line.notes else " and no notes."
+    render.message(f"Cart: product {line.product_id} ({line.name}) now has quantity {line.quantity}{notes}")
+    if as_json:
+        render.json_doc(line_json(line))
+
+
+def removed(lines: Sequence[CartLine]) -> None:
+    for line in lines:
+        render.message(f"Removed product {line.product_id} ({line.name}) from your cart.")
+
+
+def _from(source: str | None) -> str:
+    return f" from {source}" if source else ""
+
+
+def nothing_to_clear(source: str | None) -> None:
+    render.message(f"Nothing to remove: your cart has no items{_from(source)}.")
+
+
+def clear_question(count: int, source: str | None) -> str:
+    return f"Remove {render.plural(count, 'item')}{_from(source)} from your cart?"
+
+
+def cleared(count: int, source: str | None) -> None:
+    render.message(f"Removed {render.plural(count, 'item')}{_from(source)} from your cart.")

@@ -14,7 +14,7 @@ from ishop4u_cli import money, render
 from ishop4u_cli.render.cart import totals_json, unpriced_note
 
 if TYPE_CHECKING:
-    from ishop4u_cli.services.checkout import Checkout, CheckoutItem, StoreCheckout
+    from ishop4u_cli.services.checkout import Checkout, CheckoutItem, StoreCheckout, StoreItems
 
 INDENT = "  "
 LINK_INDENT = "      "
@@ -57,12 +57,8 @@ def _amounts(amounts: dict[str, Decimal]) -> str:
     return ", ".join(money.format_amount(amount, code) for code, amount in amounts.items())
 
 
-def _count(n: int, noun: str) -> str:
-    return f"1 {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _items(n: int) -> str:
-    return _count(n, "item")
+    return render.plural(n, "item")
 
 
 def _item_line(item: CheckoutItem) -> str:
@@ -96,10 +92,9 @@ def _cart_link_lines(store: StoreCheckout) -> list[str]:
     loose = store.loose
     if store.cart_links and loose:
         ids = ", ".join(str(item.line.product_id) for item in loose)
-        if len(loose) == 1:
-            lines.append(f"{INDENT}Buy product {ids} through its own link above.")
-        else:
-            lines.append(f"{INDENT}Buy products {ids} through their own links above.")
+        products = render.plural(len(loose), "product", number=False)
+        links = render.plural(len(loose), "its own link", "their own links", number=False)
+        lines.append(f"{INDENT}Buy {products} {ids} through {links} above.")
     return lines
 
 
@@ -143,9 +138,17 @@ def opened(count: int, failed: list[str]) -> None:
     """What --open did, on stderr."""
     done = count - len(failed)
     if done:
-        render.message(f"Opened {_count(done, 'link')} in your browser.")
+        render.message(f"Opened {render.plural(done, 'link')} in your browser.")
     for link in failed:
         render.warning(f"could not open a browser for {link}: open it yourself")
+
+
+def open_question(count: int) -> str:
+    return f"Open {render.plural(count, 'tab')} in your browser?"
+
+
+def done_question(found: StoreItems) -> str:
+    return f"Remove {_items(found.count)} bought at {found.label} from your cart?"
 
 
 def removed(label: str, count: int) -> None:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from ishop4u_cli import money, render, settings
 from ishop4u_cli.errors import IshopError, NotFound
+from ishop4u_cli.render.cart import unpriced_note
 
 if TYPE_CHECKING:
     from ishop4u_cli.services.checkout import Checkout, CheckoutItem, StoreCheckout
@@ -95,7 +96,7 @@ class Page:
 
 
 def _count(n: int, noun: str = "item") -> str:
-    return f"1 {noun}" if n == 1 else f"{n} {noun}s"
+    return render.plural(n, noun)
 
 
 def _amounts(amounts: dict[str, Decimal]) -> list[str]:
@@ -153,13 +154,7 @@ def page_model(checkout: Checkout) -> Page:
         )
         for store in checkout.stores
     ]
-    unpriced = None
-    if checkout.unpriced:
-        unpriced = (
-            "1 item without a price is not in the totals."
-            if checkout.unpriced == 1
-            else f"{checkout.unpriced} items without a price are not in the totals."
-        )
+    unpriced = unpriced_note(checkout.unpriced) if checkout.unpriced else None
     where = f" from {checkout.source}" if checkout.source else ""
     return Page(
         title=f"Checkout: {checkout.source}" if checkout.source else "Checkout",

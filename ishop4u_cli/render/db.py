@@ -1,11 +1,30 @@
-"""Views for `ishop4u db`."""
+"""Views for `ishop4u db`: where the database is, its revision, what an upgrade or a backup did."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ishop4u_cli import render
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def show_current(*, database: str, revision: str | None, head: str, as_json: bool) -> None:
+    from ishop4u_cli.migrate import UpgradeResult
+
+
+def _where(url: str) -> str:
+    """A file path, or the URL without its password."""
+    from ishop4u_cli import db
+
+    return db.display(url)
+
+
+def path(url: str) -> None:
+    render.out(_where(url))
+
+
+def show_current(*, url: str, revision: str | None, head: str, as_json: bool) -> None:
+    database = _where(url)
     up_to_date = revision == head
     if as_json:
         render.json_doc({"database": database, "revision": revision, "head": head, "up_to_date": up_to_date})
@@ -14,3 +33,19 @@ def show_current(*, database: str, revision: str | None, head: str, as_json: boo
     render.out(f"revision:  {revision or 'none'}")
     render.out(f"newest:    {head}")
     render.out(f"up to date: {'yes' if up_to_date else 'no (run: ishop4u db upgrade)'}")
+
+
+def upgraded(result: UpgradeResult, *, url: str) -> None:
+    where = _where(url)
+    if result.adopted:
+        origin = f"revision {result.adopted_from}" if result.adopted_from else "no revision"
+        render.message(f"Adopted the seed-schema database at {where} ({origin}).")
+    if result.from_revision == result.to_revision:
+        render.message(f"Already at the newest revision {result.to_revision}: {where}")
+    else:
+        start = result.from_revision or ("0001 (adopted)" if result.adopted else "empty")
+        render.message(f"Upgraded {where} from {start} to {result.to_revision}.")
+
+
+def backed_up(written: Path) -> None:
+    render.message(f"Backed up the database to {written}.")

@@ -1,4 +1,4 @@
-"""Views for `ishop4u source`."""
+"""Views for `ishop4u source`: the table, one source, JSON, and what add, edit and remove did."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ishop4u_cli import render
 
 if TYPE_CHECKING:
-    from ishop4u_cli.services.sources import Source, SourceSummary
+    from ishop4u_cli.services.sources import EditResult, Source, SourceSummary
 
 
 def source_json(source: Source) -> dict[str, Any]:
@@ -65,3 +65,35 @@ def show_one(item: SourceSummary, *, as_json: bool) -> None:
     render.out(f"link template: {s.link_template or '-'}")
     render.out(f"products:      {item.products}")
     render.out(f"cart items:    {item.cart_items}")
+
+
+def added(source: Source, *, as_json: bool) -> None:
+    render.message(f"Added source {source.id}: {source.name}")
+    if as_json:
+        render.json_doc(source_json(source))
+
+
+def edited(result: EditResult, *, as_json: bool) -> None:
+    src = result.source
+    if result.changed:
+        render.message(f"Changed source {src.id} ({src.name}): {', '.join(result.changed)}")
+    else:
+        render.message(f"Source {src.id} ({src.name}) already had those values; nothing changed.")
+    if result.relinked:
+        render.message(f"Rebuilt the affiliate links of {render.plural(result.relinked, 'product')}.")
+    if as_json:
+        render.json_doc(source_json(src))
+
+
+def _with(item: SourceSummary) -> str:
+    return f"{render.plural(item.products, 'product')} and {render.plural(item.cart_items, 'cart item')}"
+
+
+def removal_question(found: SourceSummary) -> str:
+    src = found.source
+    return f"Remove source {src.name!r} (id {src.id}) with {_with(found)}?"
+
+
+def removed(gone: SourceSummary) -> None:
+    src = gone.source
+    render.message(f"Removed source {src.id} ({src.name}) with {_with(gone)}.")

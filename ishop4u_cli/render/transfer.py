@@ -46,14 +46,10 @@ def progress(label: str, total_bytes: int | None) -> Iterator[Progress | None]:
         yield advance
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
-
-
 def product_import(result: ProductImport, *, name: str, as_json: bool) -> None:
     render.message(
-        f"Imported {_count(result.rows, 'row', 'rows')} from {name}: "
-        f"{_count(result.added, 'product', 'products')} added, "
+        f"Imported {render.plural(result.rows, 'row', grouped=True)} from {name}: "
+        f"{render.plural(result.added, 'product', grouped=True)} added, "
         f"{result.already_stored:,} already stored, {result.repeated:,} repeated in the file."
     )
     if as_json:
@@ -71,9 +67,9 @@ def cart_import(result: CartImport, *, name: str, as_json: bool) -> None:
     for source in result.sources_created:
         render.message(f"Added source {source} (named in {name}).")
     render.message(
-        f"Imported {_count(result.items, 'item', 'items')} from {name}: "
+        f"Imported {render.plural(result.items, 'item', grouped=True)} from {name}: "
         f"{result.cart_added:,} new in your cart, {result.cart_updated:,} already in it; "
-        f"{_count(result.products_added, 'product', 'products')} added to the catalogue."
+        f"{render.plural(result.products_added, 'product', grouped=True)} added to the catalogue."
     )
     if as_json:
         render.json_doc(

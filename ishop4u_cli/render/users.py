@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from ishop4u_cli import render
 
 if TYPE_CHECKING:
-    from ishop4u_cli.models import User
+    from ishop4u_cli.services.users import Account
 
 
-def _who(user: User) -> str:
+def _who(user: Account) -> str:
     return f"{user.name} <{user.email}>"
 
 
@@ -19,12 +19,12 @@ def _created(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else "-"  # the time is in the JSON
 
 
-def user_doc(user: User) -> dict[str, Any]:
+def user_doc(user: Account) -> dict[str, Any]:
     """A user as JSON: id, name, email, created_at (never the hash)."""
     return {"id": user.id, "name": user.name, "email": user.email, "created_at": user.created_at}
 
 
-def created(user: User, *, signed_in: bool, current: User | None) -> None:
+def created(user: Account, *, signed_in: bool, current: Account | None) -> None:
     render.message(f"Created user {_who(user)} (id {user.id}).")
     if signed_in:
         render.message(f"Signed in as {_who(user)}.")
@@ -32,11 +32,11 @@ def created(user: User, *, signed_in: bool, current: User | None) -> None:
         render.message(f"Still signed in as {_who(current)}; to switch, run: ishop4u user login {user.email}")
 
 
-def signed_in(user: User) -> None:
+def signed_in(user: Account) -> None:
     render.message(f"Signed in as {_who(user)}.")
 
 
-def signed_out(user: User | None, *, had_file: bool) -> None:
+def signed_out(user: Account | None, *, had_file: bool) -> None:
     if user is not None:
         render.message(f"Signed out {_who(user)}.")
     elif had_file:
@@ -45,14 +45,14 @@ def signed_out(user: User | None, *, had_file: bool) -> None:
         render.message("Not signed in; nothing to do.")
 
 
-def whoami(user: User, *, as_json: bool) -> None:
+def whoami(user: Account, *, as_json: bool) -> None:
     if as_json:
         render.json_doc(user_doc(user))
         return
     render.out(f"{_who(user)} (id {user.id})")
 
 
-def user_list(users: list[User], *, as_json: bool) -> None:
+def user_list(users: list[Account], *, as_json: bool) -> None:
     if as_json:
         render.json_doc([user_doc(u) for u in users])
         return
@@ -72,20 +72,21 @@ def user_list(users: list[User], *, as_json: bool) -> None:
     render.show(table)
 
 
-def password_changed(user: User, *, other_sessions_ended: int) -> None:
+def password_changed(user: Account, *, other_sessions_ended: int) -> None:
     render.message(f"Changed the password of {_who(user)}.")
     if other_sessions_ended:
-        plural = "s" if other_sessions_ended != 1 else ""
-        render.message(f"Signed out {other_sessions_ended} other session{plural} of this account.")
+        render.message(f"Signed out {render.plural(other_sessions_ended, 'other session')} of this account.")
+
+
+def password_prompt(email: str) -> str:
+    return f"Password of {email.strip()}"
 
 
 def removal_question(*, name: str, email: str, cart_items: int) -> str:
-    plural = "s" if cart_items != 1 else ""
-    return f"Remove {name} <{email}> and their cart ({cart_items} item{plural}) for good?"
+    return f"Remove {name} <{email}> and their cart ({render.plural(cart_items, 'item')}) for good?"
 
 
 def removed(*, name: str, email: str, cart_items: int, was_signed_in_here: bool) -> None:
-    plural = "s" if cart_items != 1 else ""
-    render.message(f"Removed {name} <{email}> and their cart ({cart_items} item{plural}).")
+    render.message(f"Removed {name} <{email}> and their cart ({render.plural(cart_items, 'item')}).")
     if was_signed_in_here:
         render.message("Nobody is signed in on this machine now.")

@@ -159,7 +159,11 @@ class StoreItems:
     """One store's part of the cart, as `checkout done` names it."""
 
     source: str | None  # None: products without a source
-    count: int
+    items: cart_service.Selection  # what `checkout done` asks about, then removes (cart.remove_selected)
+
+    @property
+    def count(self) -> int:
+        return self.items.count
 
     @property
     def label(self) -> str:
@@ -187,16 +191,8 @@ def _store_lines(session: Session, *, user_id: int, source: Source | None) -> li
 
 
 def store_items(session: Session, *, user_id: int, store: str) -> StoreItems:
-    """How many items of STORE (a source, or 'other') the cart holds."""
+    """The items of STORE (a source, or 'other') the cart holds."""
     source = _resolve(session, store)
     lines = _store_lines(session, user_id=user_id, source=source)
-    return StoreItems(source.name if source else None, len(lines))
-
-
-def remove_store_items(session: Session, *, user_id: int, store: str) -> StoreItems:
-    """Remove STORE's items from the cart (after buying them there); how many went."""
-    source = _resolve(session, store)
-    lines = _store_lines(session, user_id=user_id, source=source)
-    if lines:
-        cart_service.remove_items(session, user_id=user_id, product_ids=[line.product_id for line in lines])
-    return StoreItems(source.name if source else None, len(lines))
+    selection = cart_service.Selection(user_id, tuple(sorted(line.product_id for line in lines)))
+    return StoreItems(source.name if source else None, selection)

@@ -1,0 +1,158 @@
+"""Products added by their pages: the flow `product add` and `cart add` share.
+
+A page is never fetched inside a transaction: a network wait must not hold
+SQLite's write lock (or PostgreSQL's row locks) for seconds. So adding runs in
+three phases, each here and nowhere else:
+
+1. read (one short session): who is signed in (for a cart: say "not signed
+   in" before any network wait), and which new products lack a name or a
+   price and are not stored yet;
+2. pages (no transaction open): fetch those pages and merge them in; the
+   command line wins over the page (products.with_page);
+3. write (one retried transaction): store the products and, for `cart add`,
+   put them in the cart, all or nothing.
+
+That is why the entry point takes the run's database handle (context.AppState,
+or anything with its `session()` and `transaction()`), not a Session. A price
+refresh reads stored products instead of typed ones, then shares the page
+phase (`read_pages`). Services never print: what a page got wrong comes back
+as warnings in the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from ishop4u_cli.services import auth
+from ishop4u_cli.services import cart as cart_service
+from ishop4u_cli.services import products as products_service
+from ishop4u_cli.services.cart import Added, ItemRequest
+from ishop4u_cli.services.products import AddResult, NewProduct
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+T = TypeVar("T")
+
+
+class Database(Protocol):
+    """The run's database: short read sessions and retried write transactions (context.AppState)."""
+
+    def session(self) -> AbstractContextManager[Session]: ...
+
+    def transaction(self, work: Callable[[Session], T]) -> T: ...
+
+
+@dataclass(frozen=True)
+class PageWarning:
+    """Something a product page got wrong; the product is added all the same."""
+
+    url: str  # the page as given
+    problem: str
+
+
+@dataclass(frozen=True)
+class CartOrder:
+    """Put the products in the signed-in user's cart as well (`cart add`)."""
+
+    quantity: int = 1
+    notes: str | None = None  # None leaves the notes of items already in the cart as they are
+
+
+@dataclass(frozen=True)
+class Catalogued:
+    """What `add` did, in the order the items were given."""
+
+    products: list[AddResult]  # without a cart order: one per product
+    cart: list[Added]  # with a cart order: one per item
+    warnings: list[PageWarning]
+
+
+def add(
+    db: Database,
+    items: Sequence[NewProduct | ItemRequest],
+    *,
+    fetch: bool = True,
+    cart: CartOrder | None = None,
+) -> Catalogued:
+    """Store the products ITEMS name, reading the pages of new ones when FETCH; with CART, add them to it.
+
+    ITEMS are checked already (products.parse_new_product, cart.parse_items).
+    Without CART every item is a product page; with it, ids of stored products
+    are welcome too. All or nothing: the first bad item raises and nothing stays.
+    """
+    requests = [_request(item) for item in items]
+    news = _pages_wanted(db, requests, fetch=fetch, signed_in=cart is not None)
+    filled, warnings = read_pages(news)
+    requests = [
+        replace(r, new=filled[r.new.canonical_url])
+        if r.new is not None and r.new.canonical_url in filled
+        else r
+        for r in requests
+    ]
+    if cart is None:
+        stored = db.transaction(lambda s: [products_service.add_product(s, _page_of(r)) for r in requests])
+        return Catalogued(products=stored, cart=[], warnings=warnings)
+    lines = db.transaction(
+        lambda s: cart_service.add_items(
+            s,
+            user_id=auth.current_user(s).id,
+            requests=requests,
+            quantity=cart.quantity,
+            notes=cart.notes,
+        )
+    )
+    return Catalogued(products=[], cart=lines, warnings=warnings)
+
+
+def read_pages(news: Sequence[NewProduct]) -> tuple[dict[str, NewProduct], list[PageWarning]]:
+    """NEWS completed from their pages (by normalized URL), and what the pages got wrong.
+
+    Fetches now, one page after the other: call it outside any transaction.
+    """
+    filled: dict[str, NewProduct] = {}
+    warnings: list[PageWarning] = []
+    for new in news:
+        filled[new.canonical_url], problems = products_service.fill_from_page(new)
+        warnings.extend(PageWarning(new.url, problem) for problem in problems)
+    return filled, warnings
+
+
+def _request(item: NewProduct | ItemRequest) -> ItemRequest:
+    if isinstance(item, ItemRequest):
+        return item
+    return ItemRequest(label=item.url, new=item)
+
+
+def _page_of(request: ItemRequest) -> NewProduct:
+    if request.new is None:  # only a cart takes product ids: a caller's mistake, not the user's
+        raise TypeError(f"{request.label}: a product id needs a cart order")
+    return request.new
+
+
+def _pages_wanted(
+    db: Database, requests: Sequence[ItemRequest], *, fetch: bool, signed_in: bool
+) -> list[NewProduct]:
+    """The read phase: the new products whose pages are worth reading (missing a name or price, not stored).
+
+    With SIGNED_IN, NotSignedIn comes from here, before any page is fetched.
+    """
+    # Keyed by normalized URL, so the same page given twice is read once.
+    wanted = (
+        {
+            r.new.canonical_url: r.new
+            for r in requests
+            if r.new is not None and products_service.needs_page(r.new)
+        }
+        if fetch
+        else {}
+    )
+    if not wanted and not signed_in:
+        return []  # nothing to look up: no session at all
+    with db.session() as session:
+        if signed_in:
+            auth.current_user(session)
+        return [new for url, new in wanted.items() if products_service.find_by_url(session, url) is None]
