@@ -11,14 +11,16 @@ from hypothesis import strategies as st
 from ishop4u_cli import stores
 from ishop4u_cli.errors import UsageError
 from ishop4u_cli.stores import (
-    CartLine,
+    CartLinkItem,
     affiliate_link,
     amazon,
     ebay,
     normalize_url,
     product_id,
+    registry,
     store_for_url,
 )
+from ishop4u_cli.stores.urls import check_link_template
 
 AWIN = "https://www.awin1.com/cread.php?awinmid=6220&awinaffid={tracking_id}&ued={url}"
 IMPACT = "https://goto.walmart.com/c/{tracking_id}/568844/9383?veh=aff&u={url}"
@@ -135,22 +137,39 @@ def test_store_and_product_id(url, api_name, expected_id):
 def test_lookalike_hosts_are_not_the_store(url):
     store = store_for_url(url)
     assert store.api_name == "generic"
-    assert store.display_name == "Other shop"
+    assert store is registry.GENERIC
     assert store.product_id(url) is None
 
 
-def test_display_names_and_lookup_by_api_name():
-    names = {s.api_name: s.display_name for s in [*stores.registry.STORES, stores.registry.GENERIC]}
-    assert names == {
-        "amazon": "Amazon",
-        "aliexpress": "AliExpress",
-        "ebay": "eBay",
-        "walmart": "Walmart",
-        "etsy": "Etsy",
-        "generic": "Other shop",
-    }
-    assert stores.store_named(" Amazon ").api_name == "amazon"
-    assert stores.store_named("nope") is None
+def test_stores_are_filed_under_the_seeded_sources_api_names():
+    """Each store's api_name is the affiliate source its products go to (migration 0003 seeds
+    them); Shopify shops, like any other shop, have none ('generic')."""
+    assert [s.api_name for s in [*registry.STORES, registry.GENERIC]] == [
+        "amazon",
+        "aliexpress",
+        "ebay",
+        "walmart",
+        "etsy",
+        "generic",
+        "generic",
+    ]
+
+
+def test_shopify_is_tried_before_the_generic_fallback():
+    shopify = store_for_url("https://shop.example/products/blue-mug?variant=401")
+    assert shopify is registry.STORES[-1] and shopify is not registry.GENERIC
+    assert store_for_url("https://shop.example/products/blue-mug") is registry.GENERIC
+    # a store recognised by its host keeps its pages, whatever their shape
+    assert store_for_url("https://www.amazon.com/products/mug?variant=401").api_name == "amazon"
+
+
+@pytest.mark.parametrize(
+    ("store", "host"),
+    [pytest.param(store, host, id=host) for store in registry.STORES for host in store.hosts],
+)
+def test_every_host_in_a_stores_table_is_that_stores(store, host):
+    assert store_for_url(f"https://{host}/x") is store
+    assert store_for_url(f"https://m.{host}/x") is store
 
 
 def test_network_redirects_belong_to_the_store_they_lead_to():
@@ -387,6 +406,14 @@ def test_a_users_own_affiliate_link_is_kept_exactly(url):
     assert affiliate_link(f"  {url}\n", tracking_id="mine-20") == url
 
 
+def test_one_stores_redirect_to_another_stores_page_is_kept():
+    """Every store reads every store's affiliate links: Walmart's Impact domain may lead anywhere."""
+    url = IMPACT.format(tracking_id="999", url=quote("https://www.amazon.com/dp/B08N5WRWNW", safe=""))
+    store = store_for_url(url)
+    assert store.api_name == "amazon" and store.has_affiliate_id(url)
+    assert affiliate_link(url, tracking_id="mine-20") == url
+
+
 def test_a_link_built_from_a_custom_template_is_not_wrapped_again():
     template = "https://aff.example.net/r/{tracking_id}?to={url}"
     once = affiliate_link("https://shop.example/p?x=1", tracking_id="me", link_template=template)
@@ -405,68 +432,66 @@ def test_a_link_built_from_a_custom_template_is_not_wrapped_again():
 )
 def test_check_link_template(template, message):
     with pytest.raises(UsageError) as info:
-        stores.check_link_template(template)
+        check_link_template(template)
     assert message in str(info.value)
     assert repr(template) in str(info.value)
 
 
 def test_check_link_template_accepts():
-    assert stores.check_link_template(f" {AWIN} ") == AWIN
+    assert check_link_template(f" {AWIN} ") == AWIN
 
 
 # ------------------------------------------------------------------ cart links
 
 
-def line(url: str, quantity: int) -> CartLine:
-    return CartLine(url=url, product_id=product_id(url), quantity=quantity)
+def item(url: str, quantity: int) -> CartLinkItem:
+    return CartLinkItem(url=url, product_id=product_id(url), quantity=quantity)
 
 
 def test_amazon_cart_link_one_per_domain_with_quantities():
-    lines = [
-        line("https://www.amazon.com/dp/B08N5WRWNW?tag=someone-20", 2),
-        line("https://www.amazon.de/dp/B07XJ8C8F5", 1),
-        line("https://smile.amazon.com/Mug/dp/B00ABCDEFG/ref=x", 3),
-        line("https://amzn.to/3xYzAbC", 1),  # no ASIN: it keeps its own link
-        CartLine(url="https://www.amazon.com/dp/B01234567X", product_id=None, quantity=1),
+    items = [
+        item("https://www.amazon.com/dp/B08N5WRWNW?tag=someone-20", 2),
+        item("https://www.amazon.de/dp/B07XJ8C8F5", 1),
+        item("https://smile.amazon.com/Mug/dp/B00ABCDEFG/ref=x", 3),
+        item("https://amzn.to/3xYzAbC", 1),  # no ASIN: it keeps its own link
+        CartLinkItem(url="https://www.amazon.com/dp/B01234567X", product_id=None, quantity=1),
     ]
-    links = amazon.Amazon().cart_links(lines, tracking_id="mytag-20")
+    links = amazon.Amazon().cart_links(items, tracking_id="mytag-20")
     assert [link.url for link in links] == [
         "https://www.amazon.com/gp/aws/cart/add.html?ASIN.1=B08N5WRWNW&Quantity.1=2"
         "&ASIN.2=B00ABCDEFG&Quantity.2=3&ASIN.3=B01234567X&Quantity.3=1&AssociateTag=mytag-20",
         "https://www.amazon.de/gp/aws/cart/add.html?ASIN.1=B07XJ8C8F5&Quantity.1=1&AssociateTag=mytag-20",
     ]
-    assert links[0].lines == [lines[0], lines[2], lines[4]]
-    assert links[1].lines == [lines[1]]
-    assert store_for_url(lines[0].url).cart_link(lines, tracking_id="mytag-20") == [
-        link.url for link in links
-    ]
+    assert links[0].items == [items[0], items[2], items[4]]
+    assert links[1].items == [items[1]]
+    assert store_for_url(items[0].url).cart_links(items, tracking_id="mytag-20") == links
 
 
 def test_amazon_cart_link_merges_the_same_asin_and_skips_no_tag():
-    lines = [
-        line("https://www.amazon.com/dp/B08N5WRWNW", 1),
-        line("https://amazon.com/gp/product/B08N5WRWNW", 2),
+    items = [
+        item("https://www.amazon.com/dp/B08N5WRWNW", 1),
+        item("https://amazon.com/gp/product/B08N5WRWNW", 2),
     ]
-    assert amazon.Amazon().cart_link(lines, tracking_id=None) == [
+    assert [link.url for link in amazon.Amazon().cart_links(items, tracking_id=None)] == [
         "https://www.amazon.com/gp/aws/cart/add.html?ASIN.1=B08N5WRWNW&Quantity.1=3"
     ]
 
 
 def test_shopify_cart_permalinks_per_shop():
-    lines = [
-        line("https://shop.example/products/blue-mug?variant=401", 2),
-        line("https://other.example/en-us/collections/all/products/tee?variant=77&utm_source=x", 1),
-        line("https://shop.example/products/red-mug?variant=402", 1),
-        line("https://shop.example/products/no-variant", 1),
+    items = [
+        item("https://shop.example/products/blue-mug?variant=401", 2),
+        item("https://other.example/en-us/collections/all/products/tee?variant=77&utm_source=x", 1),
+        item("https://shop.example/products/red-mug?variant=402", 1),
+        item("https://shop.example/products/no-variant", 1),
     ]
-    generic = store_for_url(lines[0].url)
-    links = generic.cart_links(lines, tracking_id=None)
+    shopify = store_for_url(items[0].url)
+    links = shopify.cart_links(items, tracking_id=None)
     assert [link.url for link in links] == [
         "https://shop.example/cart/401:2,402:1",
         "https://other.example/cart/77:1",
     ]
-    assert links[0].lines == [lines[0], lines[2]]
-    assert generic.cart_link(lines[3:], tracking_id=None) == []
+    assert links[0].items == [items[0], items[2]]
+    assert shopify.cart_links(items[3:], tracking_id=None) == []
 
 
 @pytest.mark.parametrize(
@@ -476,10 +501,11 @@ def test_shopify_cart_permalinks_per_shop():
         "https://www.etsy.com/listing/1234567890",
         "https://www.walmart.com/ip/123456789",
         "https://www.aliexpress.com/item/1005006123456789.html",
+        "https://shop.example/products/no-variant",
     ],
 )
 def test_stores_without_cart_links(url):
-    assert store_for_url(url).cart_link([line(url, 1)], tracking_id="x") == []
+    assert store_for_url(url).cart_links([item(url, 1)], tracking_id="x") == []
 
 
 # ------------------------------------------------------------------ properties (Hypothesis)
@@ -695,9 +721,10 @@ def test_a_users_tagged_link_is_always_kept(url, tracking_id):
 @given(any_store_url | st.sampled_from([u for u, *_ in RECOGNISED] + [u for u, _ in NORMALIZED]))
 def test_plain_urls_skip_canonicalization_without_changing_the_result(url):
     """The bulk-import fast path (stores.base._canonical) agrees with canonicalizing every URL."""
-    from ishop4u_cli.stores import base, networks, urls
+    from ishop4u_cli.stores import base, urls
 
     store = store_for_url(url)
-    unwrapped = networks.unwrap(url)
-    assert store._normalize(base._canonical(unwrapped)) == store._normalize(urls.canonical(unwrapped))
-    assert store._product_id(base._canonical(unwrapped)) == store._product_id(urls.canonical(unwrapped))
+    unwrapped = registry.LINKS.unwrap(url)
+    fast, slow = urls.parse(base._canonical(unwrapped)), urls.parse(urls.canonical(unwrapped))
+    assert store._normalize(fast) == store._normalize(slow)
+    assert store._product_id(fast) == store._product_id(slow)

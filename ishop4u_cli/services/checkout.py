@@ -110,29 +110,33 @@ def _store_checkout(group: StoreGroup, source: Source | None) -> StoreCheckout:
     tracking_id = source.tracking_id if source else None
     link_template = source.link_template if source else None
     # Lines go to the store module their page belongs to (a source is usually one
-    # store, but a user may file any page under any source).
-    by_store: dict[str, tuple[stores.Store, list[tuple[stores.CartLine, CartLine]]]] = {}
+    # store, but a user may file any page under any source). The links come in the
+    # order the stores' api names first appear: Shopify shops and any other shop
+    # share "generic" (no source of their own), and so one place in that order.
+    by_name: dict[str, list[tuple[stores.Store, stores.CartLinkItem, CartLine]]] = {}
     for line in group.lines:
         page = line.url or line.affiliate_link
         try:
             store = stores.store_for_url(page)
             if _users_own_link(line, tracking_id=tracking_id, link_template=link_template):
                 continue
-            wanted = stores.CartLine(url=page, product_id=store.product_id(page), quantity=line.quantity)
+            wanted = stores.CartLinkItem(url=page, product_id=store.product_id(page), quantity=line.quantity)
         except UsageError:  # a stored URL we cannot read: it keeps its own link
             continue
-        by_store.setdefault(store.api_name, (store, []))[1].append((wanted, line))
+        by_name.setdefault(store.api_name, []).append((store, wanted, line))
 
     holder: dict[int, str] = {}  # product id -> the cart link holding it
     cart_links: list[str] = []
-    for store, pairs in by_store.values():
-        ours = {id(wanted): line for wanted, line in pairs}
-        for link in store.cart_links([wanted for wanted, _ in pairs], tracking_id=tracking_id):
-            cart_links.append(link.url)
-            for held in link.lines:
-                line = ours.get(id(held))
-                if line is not None:
-                    holder.setdefault(line.product_id, link.url)
+    for entries in by_name.values():
+        ours = {id(wanted): line for _, wanted, line in entries}
+        for store in dict.fromkeys(store for store, _, _ in entries):
+            items = [wanted for owner, wanted, _ in entries if owner is store]
+            for link in store.cart_links(items, tracking_id=tracking_id):
+                cart_links.append(link.url)
+                for held in link.items:
+                    line = ours.get(id(held))
+                    if line is not None:
+                        holder.setdefault(line.product_id, link.url)
     return StoreCheckout(
         source=group.source,
         source_id=group.source_id,

@@ -5,21 +5,19 @@ The rest of the program uses only the functions here.
 
 from __future__ import annotations
 
-from ishop4u_cli.stores.base import CartLine, CartLink, Store, check_url
-from ishop4u_cli.stores.registry import store_for_url, store_named
-from ishop4u_cli.stores.urls import check_link_template, made_from_template
+from ishop4u_cli.stores.base import CartLink, CartLinkItem, Store, check_url
+from ishop4u_cli.stores.registry import store_for_url
+from ishop4u_cli.stores.urls import made_from_template
 
 __all__ = [
-    "CartLine",
     "CartLink",
+    "CartLinkItem",
     "Store",
     "affiliate_link",
-    "check_link_template",
     "check_url",
     "normalize_url",
     "product_id",
     "store_for_url",
-    "store_named",
 ]
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from ishop4u_cli.stores import urls
-from ishop4u_cli.stores.base import Store
+from ishop4u_cli.stores.base import PAGES, Host, Store
+from ishop4u_cli.stores.networks import Network
+from ishop4u_cli.stores.urls import Url
 
 # aliexpress.com's subdomains (www., m., de., fr., ...) only change the display language,
 # so an item on any of them is the same page on www.aliexpress.com. aliexpress.us and
@@ -22,32 +24,31 @@ _ITEM_PATH = re.compile(
     r"^/(?:item/(?:[^/]+/)?|i/|store/product/[^/]+/\d+_)(\d{6,20})\.html?$", re.IGNORECASE
 )
 
-_LANDING_PARAMS = ("aff_fcid", "aff_fsk", "aff_trace_key")
+
+HOSTS: dict[str, Host] = {
+    **dict.fromkeys(DOMAINS, PAGES),
+    # The portals' links (s.click short links name no page; deep links name it in dl_target_url).
+    "s.click.aliexpress.com": Network("dl_target_url"),
+    "click.aliexpress.com": Network("dl_target_url"),
+}
 
 
 class AliExpress(Store):
     api_name = "aliexpress"
-    display_name = "AliExpress"
+    hosts = HOSTS
+    # What an s.click link lands on: the portal's tracking of one affiliate's click.
+    affiliate_params = ("aff_fcid", "aff_fsk", "aff_trace_key")
 
-    def recognises(self, host: str) -> bool:
-        return urls.match_domain(host, DOMAINS) is not None
+    def _product_id(self, url: Url) -> str | None:
+        return self.id_in_path(url, _ITEM_PATH)
 
-    def _product_id(self, url: str) -> str | None:
-        return urls.id_in_path(url, DOMAINS, _ITEM_PATH)
-
-    def _normalize(self, url: str) -> str:
-        host = urls.host_of(url)
-        domain = urls.match_domain(host, DOMAINS)
+    def _normalize(self, url: Url) -> str:
+        domain = self.domain(url)
         item = self._product_id(url)
         if domain is not None and item is not None:
             return urls.build(_CANONICAL_HOST[domain], f"/item/{item}.html")
         # s.click and a.aliexpress.com short links, store pages: the path is all that identifies them
-        return urls.page(host, urls.path_of(url))
-
-    def has_affiliate_id(self, url: str) -> bool:
-        # An s.click link is a network redirect (networks.py); these parameters are what it
-        # lands on: the portal's tracking of one affiliate's click.
-        return super().has_affiliate_id(url) or urls.has_any_param(url, _LANDING_PARAMS)
+        return urls.page(url.host, url.path)
 
     # Without a link template there is no affiliate link to build: the portals issue
     # s.click.aliexpress.com links through their own tools. The base class fills a template.

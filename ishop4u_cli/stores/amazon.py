@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-from ishop4u_cli.stores import networks, urls
-from ishop4u_cli.stores.base import CartLine, CartLink, Store
+from ishop4u_cli.stores import urls
+from ishop4u_cli.stores.base import PAGES, SHORT_LINK, CartLink, CartLinkItem, Host, Store
+from ishop4u_cli.stores.networks import Network
+from ishop4u_cli.stores.urls import Url
 
 DOMAINS = (
     "amazon.com",
@@ -33,9 +35,6 @@ DOMAINS = (
     "amazon.co.za",
     "amazon.cn",
 )
-# Links that only redirect: Associates short links (which carry a tag) and share links.
-SHORT_HOSTS = ("amzn.to", "amzn.eu", "amzn.asia", "a.co")
-
 # /dp/ASIN, /dp/product/ASIN, /gp/product/ASIN, /gp/aw/d/ASIN, /slug/dp/ASIN, and older forms.
 _ASIN_PATH = re.compile(
     r"/(?:dp/product|dp|gp/product|gp/aw/d|gp/offer-listing|exec/obidos/asin|o/asin)/([A-Z0-9]{10})(?=[/?;]|$)",
@@ -47,56 +46,58 @@ _REF_SEGMENT = re.compile(r"/ref=[^/]*")
 _PAGE_PARAMS = ("k", "i", "node", "rh")
 
 
-def amazon_domain(url: str) -> str | None:
-    """amazon.co.uk for https://smile.amazon.co.uk/..., None for other hosts."""
-    return urls.match_domain(urls.host_of(url), DOMAINS)
+# Associates short links (SiteStripe): they carry a tag, but not the page they lead to.
+_ASSOCIATES = Network()
+HOSTS: dict[str, Host] = {
+    **dict.fromkeys(DOMAINS, PAGES),
+    "amzn.to": _ASSOCIATES,
+    "amzn.eu": _ASSOCIATES,
+    "amzn.asia": _ASSOCIATES,
+    "a.co": SHORT_LINK,  # share links
+}
 
 
 class Amazon(Store):
     api_name = "amazon"
-    display_name = "Amazon"
+    hosts = HOSTS
+    affiliate_params = ("tag",)
 
-    def recognises(self, host: str) -> bool:
-        return urls.match_domain(host, DOMAINS + SHORT_HOSTS) is not None
-
-    def _product_id(self, url: str) -> str | None:
-        if amazon_domain(url) is None:
+    def _product_id(self, url: Url) -> str | None:
+        if self.domain(url) is None:
             return None
-        match = _ASIN_PATH.search(urls.path_of(url))
+        match = _ASIN_PATH.search(url.path)
         return match.group(1).upper() if match else None
 
-    def _normalize(self, url: str) -> str:
-        domain = amazon_domain(url)
+    def _normalize(self, url: Url) -> str:
+        domain = self.domain(url)
         if domain is None:  # a short link: only its path means anything
-            return urls.page(urls.host_of(url), urls.path_of(url))
+            return urls.page(url.host, url.path)
         asin = self._product_id(url)
         if asin:
             return urls.build(f"www.{domain}", f"/dp/{asin}")
-        path = _REF_SEGMENT.sub("", urls.path_of(url)) or "/"
-        return urls.page(f"www.{domain}", path, urls.keep_params(url, _PAGE_PARAMS))
+        path = _REF_SEGMENT.sub("", url.path) or "/"
+        return urls.page(f"www.{domain}", path, url.keep_params(_PAGE_PARAMS))
 
-    def has_affiliate_id(self, url: str) -> bool:
-        return super().has_affiliate_id(url) or urls.query_value(url, "tag") is not None
-
-    def _affiliate_link(self, url: str, tracking_id: str) -> str:
+    def _affiliate_link(self, url: Url, tracking_id: str) -> str:
         if self._product_id(url) is None:  # a short link or a non-product page: nothing to tag safely
-            return url
+            return url.text
         from w3lib.url import add_or_replace_parameter
 
-        return add_or_replace_parameter(url, "tag", tracking_id)
+        return add_or_replace_parameter(url.text, "tag", tracking_id)
 
-    def cart_links(self, lines: list[CartLine], *, tracking_id: str | None) -> list[CartLink]:
-        """One add-to-cart form link per Amazon domain, for the lines that have an ASIN."""
+    def cart_links(self, items: list[CartLinkItem], *, tracking_id: str | None) -> list[CartLink]:
+        """One add-to-cart form link per Amazon domain, for the items that have an ASIN."""
         by_domain: dict[str, dict[str, int]] = {}
-        held: dict[str, list[CartLine]] = {}
-        for line in lines:
-            domain = amazon_domain(networks.unwrap(line.url))
-            asin = (line.product_id or self.product_id(line.url) or "").upper()
-            if domain is None or not _ASIN_PATH.fullmatch(f"/dp/{asin}") or line.quantity < 1:
+        held: dict[str, list[CartLinkItem]] = {}
+        for item in items:
+            page = self._read(item.url)
+            domain = self.domain(page)
+            asin = (item.product_id or self._product_id(page) or "").upper()
+            if domain is None or not _ASIN_PATH.fullmatch(f"/dp/{asin}") or item.quantity < 1:
                 continue
             quantities = by_domain.setdefault(domain, {})
-            quantities[asin] = quantities.get(asin, 0) + line.quantity
-            held.setdefault(domain, []).append(line)
+            quantities[asin] = quantities.get(asin, 0) + item.quantity
+            held.setdefault(domain, []).append(item)
         links = []
         tracking_id = (tracking_id or "").strip()
         for domain, quantities in by_domain.items():

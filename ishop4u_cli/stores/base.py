@@ -1,34 +1,51 @@
-"""The interface every store module implements, and URL checks they share."""
+"""The interface every store module implements: a table of hosts and what the store does with its URLs."""
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ishop4u_cli.errors import UsageError
 from ishop4u_cli.stores import networks, urls
+from ishop4u_cli.stores.networks import Network
+from ishop4u_cli.stores.urls import Url
+
+# The api_name of stores whose products belong to no source (services' source_for_store): any
+# other shop, and Shopify shops, which are many stores on their own domains, not one source.
+NO_SOURCE = "generic"
 
 
 @functools.lru_cache(maxsize=256)
 def check_url(url: str) -> str:
     """URL stripped, if it is http(s) with a host; a UsageError naming it otherwise."""
-    from urllib.parse import urlsplit
-
     url = url.strip()
     try:
-        parts = urlsplit(url)
-        host = parts.hostname
+        parts = urls.parse(url)
     except ValueError:
         raise UsageError(f"not a valid URL: {url!r}") from None
-    if parts.scheme.lower() not in ("http", "https") or not host:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"not a product URL (http or https with a host): {url!r}")
     return url
 
 
+class HostKind(enum.Enum):
+    """What a host in a store's table serves, when it is not an affiliate link (a `Network`)."""
+
+    PAGES = "the store's pages"
+    SHORT_LINK = "share links that only redirect to the store's pages, with no affiliate id"
+
+
+PAGES = HostKind.PAGES
+SHORT_LINK = HostKind.SHORT_LINK
+Host = HostKind | Network
+
+
 @dataclass(frozen=True)
-class CartLine:
-    """One item for a store-cart link."""
+class CartLinkItem:
+    """One item a store-cart link may hold: its page, the store's id for it, how many."""
 
     url: str
     product_id: str | None
@@ -37,31 +54,51 @@ class CartLine:
 
 @dataclass(frozen=True)
 class CartLink:
-    """One link that fills a store's cart, and the lines it holds (the others need their own links)."""
+    """One link that fills a store's cart, and the items it holds (the others need their own links)."""
 
     url: str
-    lines: list[CartLine] = field(default_factory=list)
+    items: list[CartLinkItem] = field(default_factory=list)
+
+
+def links_of(tables: Iterable[Mapping[str, Host]]) -> networks.Links:
+    """The one table of affiliate-link forms: the networks' and those in the stores' host TABLES."""
+    own = {host: kind for table in tables for host, kind in table.items() if isinstance(kind, Network)}
+    return networks.Links({**networks.NETWORKS, **own})
 
 
 class Store:
-    """A store ishop4u understands. Subclasses override what their store does differently.
+    """A store ishop4u understands. Subclasses fill in their table of hosts and override what
+    their store does differently.
 
-    `product_id` and `normalize` first look through known affiliate-network
-    redirects (goto.walmart.com?u=..., awin1.com?ued=...) so that a user's own
-    network link and the plain product page are the same product, and read the
-    URL in w3lib's canonical form, so that a URL and its normalized form match
-    the same rules (stray spaces, `;params`, percent-encoding).
+    `product_id` and `normalize` first look through affiliate redirects
+    (goto.walmart.com?u=..., awin1.com?ued=...) so that a user's own affiliate
+    link and the plain product page are the same product, and read the URL in
+    w3lib's canonical form, so that a URL and its normalized form match the same
+    rules (stray spaces, `;params`, percent-encoding).
     """
 
-    api_name: str = "generic"
-    display_name: str = "Other shop"
+    api_name: str = NO_SOURCE  # the affiliate_sources.api_name its products are filed under
+    # Its hosts (a host under one is the store's too: smile.amazon.com) and what each serves:
+    # PAGES, SHORT_LINKs, or affiliate links (a Network: they carry someone's id).
+    hosts: Mapping[str, Host] = {}
+    # Query parameters that carry an affiliate id on the store's own pages (Amazon's `tag`).
+    affiliate_params: tuple[str, ...] = ()
 
-    def recognises(self, host: str) -> bool:
-        return False
+    def __init__(self, links: networks.Links | None = None) -> None:
+        # The registry hands every store the table of all stores' links (one store's redirect may
+        # lead to another's page); a store made alone knows the networks and its own links.
+        self.links = links if links is not None else links_of([self.hosts])
+        self._affiliate_params = frozenset(p.lower() for p in self.affiliate_params)
+        self._on_hosts = _domain_matcher(self.hosts)
+        self._on_pages = _domain_matcher(host for host, kind in self.hosts.items() if kind is PAGES)
+
+    def recognises(self, url: Url) -> bool:
+        """True when URL (the page behind any affiliate redirect) is on one of the store's hosts."""
+        return self._on_hosts(url.host) is not None
 
     def product_id(self, url: str) -> str | None:
         """The store's own id for the product (an ASIN, an item id), when the URL has one."""
-        return self._product_id(_canonical(networks.unwrap(url)))
+        return self._product_id(self._read(url))
 
     def normalize(self, url: str) -> str:
         """Keep what identifies the product; drop tracking noise and the fragment."""
@@ -69,7 +106,8 @@ class Store:
 
     def has_affiliate_id(self, url: str) -> bool:
         """True when the user's link already carries someone's affiliate id."""
-        return networks.is_affiliate_link(url)
+        parts = urls.parse(url)
+        return self.links.is_affiliate_link(parts) or parts.has_any_param(self._affiliate_params)
 
     def affiliate_link(self, url: str, *, tracking_id: str | None, link_template: str | None) -> str:
         """The affiliate link for a normalized URL (unchanged when there is no tracking id).
@@ -82,39 +120,65 @@ class Store:
             return urls.fill_template(link_template, url=url, tracking_id=tracking_id) or url
         if tracking_id is None:
             return url
-        return self._affiliate_link(url, tracking_id)
+        return self._affiliate_link(urls.parse(url), tracking_id)
 
-    def cart_link(self, lines: list[CartLine], *, tracking_id: str | None) -> list[str]:
-        """Links that fill this store's own cart with LINES (empty when the store has none)."""
-        return [link.url for link in self.cart_links(lines, tracking_id=tracking_id)]
-
-    def cart_links(self, lines: list[CartLine], *, tracking_id: str | None) -> list[CartLink]:
-        """Like cart_link, saying which lines each link holds."""
+    def cart_links(self, items: list[CartLinkItem], *, tracking_id: str | None) -> list[CartLink]:
+        """Links that fill this store's own cart with ITEMS, saying which items each holds
+        (empty when the store has none)."""
         return []
 
-    # What subclasses override; the URL has been unwrapped from network redirects and canonicalized.
+    # ---------------------------------------------------------------- for the store modules
 
-    def _product_id(self, url: str) -> str | None:
+    def domain(self, url: Url) -> str | None:
+        """The PAGES host of the table that URL is on (amazon.co.uk for smile.amazon.co.uk), or None."""
+        return self._on_pages(url.host)
+
+    def id_in_path(self, url: Url, pattern: re.Pattern[str]) -> str | None:
+        """PATTERN's first group matched at the start of URL's path, when URL is on the store's pages."""
+        if self.domain(url) is None:
+            return None
+        match = pattern.match(url.path)
+        return match.group(1) if match else None
+
+    def _read(self, url: str) -> Url:
+        """URL as the store reads it: the page behind any affiliate redirect, canonical, parsed."""
+        return urls.parse(_canonical(self.links.unwrap(url)))
+
+    # What subclasses override; URL is as `_read` gives it (for `_affiliate_link`: the normalized URL).
+
+    def _product_id(self, url: Url) -> str | None:
         return None
 
-    def _normalize(self, url: str) -> str:
-        return urls.clean_generic(url)
+    def _normalize(self, url: Url) -> str:
+        raise NotImplementedError(f"{type(self).__name__} says how its URLs are normalized")
 
-    def _affiliate_link(self, url: str, tracking_id: str) -> str:
-        return url
+    def _affiliate_link(self, url: Url, tracking_id: str) -> str:
+        return url.text
+
+
+def _domain_matcher(domains: Iterable[str]) -> Callable[[str], str | None]:
+    """urls.match_domain over DOMAINS, cached per host: a table is matched for every URL read."""
+    table = tuple(domains)
+
+    @functools.lru_cache(maxsize=1024)
+    def match(host: str) -> str | None:
+        return urls.match_domain(host, table)
+
+    return match
 
 
 @functools.lru_cache(maxsize=256)
 def _normalized(store: Store, url: str) -> str:
     # The same URL is normalized several times while one product is added (its
     # canonical URL, then its affiliate link): the second time is free.
-    return store._normalize(_canonical(networks.unwrap(url)))
+    return store._normalize(store._read(url))
 
 
 # Letters, digits and the URL delimiters that canonicalization leaves as they are.
 _PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?&=+,;@!$*]*")
 
 
+@functools.lru_cache(maxsize=1024)
 def _canonical(url: str) -> str:
     """The canonical form the stores read; a plain lowercase-host URL needs no w3lib pass.
 

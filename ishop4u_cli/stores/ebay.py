@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from ishop4u_cli.stores import urls
-from ishop4u_cli.stores.base import Store
+from ishop4u_cli.stores.base import PAGES, Host, Store
+from ishop4u_cli.stores.networks import Network
+from ishop4u_cli.stores.urls import Url
 
 # EPN rotation ids (mkrid), one per eBay site, from EPN's link generator.
 ROTATION_IDS = {
@@ -27,7 +29,6 @@ ROTATION_IDS = {
 # Sites EPN does not serve: recognised, normalized, but no affiliate link is built.
 OTHER_DOMAINS = ("ebay.com.hk", "ebay.com.sg", "ebay.com.my", "ebay.ph")
 DOMAINS = tuple(ROTATION_IDS) + OTHER_DOMAINS
-SHORT_HOSTS = ("ebay.us",)  # EPN's own short links
 
 # /itm/<id>, /itm/<slug>/<id>
 _ITEM_PATH = re.compile(r"^/itm/(?:[^/]+/)?(\d{9,15})(?:/|$)")
@@ -43,36 +44,37 @@ def _site_host(host: str, domain: str) -> str:
     return host if sub in _KEPT_SUBDOMAINS else f"www.{domain}"
 
 
+HOSTS: dict[str, Host] = {
+    **dict.fromkeys(DOMAINS, PAGES),
+    "ebay.us": Network(),  # EPN's own short links
+    "rover.ebay.com": Network("mpre"),  # EPN's older links
+}
+
+
 class Ebay(Store):
     api_name = "ebay"
-    display_name = "eBay"
+    hosts = HOSTS
+    affiliate_params = ("campid",)
 
-    def recognises(self, host: str) -> bool:
-        return urls.match_domain(host, DOMAINS + SHORT_HOSTS) is not None
+    def _product_id(self, url: Url) -> str | None:
+        return self.id_in_path(url, _ITEM_PATH)
 
-    def _product_id(self, url: str) -> str | None:
-        return urls.id_in_path(url, DOMAINS, _ITEM_PATH)
-
-    def _normalize(self, url: str) -> str:
-        host = urls.host_of(url)
-        domain = urls.match_domain(host, DOMAINS)
+    def _normalize(self, url: Url) -> str:
+        domain = self.domain(url)
         if domain is None:  # an ebay.us short link
-            return urls.page(host, urls.path_of(url))
+            return urls.page(url.host, url.path)
         item = self._product_id(url)
         if item is not None:
-            return urls.build(_site_host(host, domain), f"/itm/{item}", urls.keep_params(url, _ITEM_PARAMS))
-        return urls.page(_site_host(host, domain), urls.path_of(url), urls.keep_params(url, _PAGE_PARAMS))
+            return urls.build(_site_host(url.host, domain), f"/itm/{item}", url.keep_params(_ITEM_PARAMS))
+        return urls.page(_site_host(url.host, domain), url.path, url.keep_params(_PAGE_PARAMS))
 
-    def has_affiliate_id(self, url: str) -> bool:
-        return super().has_affiliate_id(url) or urls.query_value(url, "campid") is not None
-
-    def _affiliate_link(self, url: str, tracking_id: str) -> str:
-        rotation = ROTATION_IDS.get(urls.match_domain(urls.host_of(url), DOMAINS) or "")
+    def _affiliate_link(self, url: Url, tracking_id: str) -> str:
+        rotation = ROTATION_IDS.get(self.domain(url) or "")
         if rotation is None:
-            return url
+            return url.text
         from w3lib.url import add_or_replace_parameters
 
         return add_or_replace_parameters(
-            url,
+            url.text,
             {"mkcid": "1", "mkrid": rotation, "campid": tracking_id, "toolid": "10001", "mkevt": "1"},
         )

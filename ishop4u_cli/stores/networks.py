@@ -1,80 +1,106 @@
-"""Affiliate networks' redirect links, which already carry someone's affiliate id.
+"""Affiliate networks' links, which already carry someone's affiliate id.
 
 A user who pastes one of these keeps it exactly as given. Where the link names
-its destination in a parameter, `unwrap` finds the product page behind it, so
-the product is recognised and stored once.
+its destination in a parameter, `Links.unwrap` finds the product page behind
+it, so the product is recognised and stored once.
+
+This module lists the networks only; a store's own affiliate links (amzn.to,
+rover.ebay.com, goto.walmart.com) are in its host table, in the same form, and
+the registry joins both into the one table every store reads (`Links`).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from ishop4u_cli.stores import urls
 
-# Redirect hosts (and the domains under which they live) -> the parameter naming the destination.
-# None: the destination is opaque (a short link); the link is still an affiliate link.
-REDIRECTS: dict[str, str | None] = {
-    "goto.walmart.com": "u",  # Walmart's Impact vanity domain
-    "sjv.io": "u",  # Impact
-    "pxf.io": "u",
-    "7eer.net": "u",
-    "evyy.net": "u",
-    "ojrq.net": "u",
-    "awin1.com": "ued",  # Awin (Etsy)
-    "click.linksynergy.com": "murl",  # Rakuten Advertising
-    "anrdoezrs.net": "url",  # CJ
-    "dpbolvw.net": "url",
-    "jdoqocy.com": "url",
-    "kqzyfj.com": "url",
-    "tkqlhce.com": "url",
-    "shareasale.com": "urllink",
-    "go.skimresources.com": "url",
-    "redirect.viglink.com": "u",
-    "clk.tradedoubler.com": "url",
-    "rover.ebay.com": "mpre",  # eBay Partner Network's older links
-    "s.click.aliexpress.com": "dl_target_url",  # AliExpress portals
-    "click.aliexpress.com": "dl_target_url",
-    "prf.hn": None,  # Partnerize
-    "amzn.to": None,  # Amazon Associates short links (SiteStripe)
-    "amzn.eu": None,
-    "amzn.asia": None,
-    "ebay.us": None,  # eBay Partner Network short links
+
+@dataclass(frozen=True)
+class Network:
+    """How the links of one affiliate network (or of a store's own program) look."""
+
+    # The query parameter naming the destination page; None: the link does not say (a short link).
+    target: str | None = None
+    # Parameters a click leaves on the page it lands on: that page is already attributed.
+    landing: tuple[str, ...] = ()
+
+
+IMPACT = Network("u", ("irclickid", "irgwc"))
+AWIN = Network("ued", ("awc",))
+RAKUTEN = Network("murl", ("ranmid", "ransiteid"))
+CJ = Network("url", ("cjevent",))
+SHAREASALE = Network("urllink", ("sscid",))
+
+# Redirect hosts (and the domains under which they live) -> the network whose links they serve.
+NETWORKS: dict[str, Network] = {
+    "sjv.io": IMPACT,
+    "pxf.io": IMPACT,
+    "7eer.net": IMPACT,
+    "evyy.net": IMPACT,
+    "ojrq.net": IMPACT,
+    "awin1.com": AWIN,
+    "click.linksynergy.com": RAKUTEN,
+    "anrdoezrs.net": CJ,
+    "dpbolvw.net": CJ,
+    "jdoqocy.com": CJ,
+    "kqzyfj.com": CJ,
+    "tkqlhce.com": CJ,
+    "shareasale.com": SHAREASALE,
+    "go.skimresources.com": Network("url"),  # Skimlinks
+    "redirect.viglink.com": Network("u"),  # VigLink (Sovrn)
+    "clk.tradedoubler.com": Network("url"),
+    "prf.hn": Network(),  # Partnerize: the destination is in the path
 }
-
-# Parameters a network adds to the page it lands on: the click is already attributed.
-LANDING_PARAMS = ("irclickid", "irgwc", "cjevent", "awc", "sscid", "ranmid", "ransiteid", "wmlspartner")
-
-
-@functools.lru_cache(maxsize=1024)
-def redirect_domain(host: str) -> str | None:
-    return urls.match_domain(host, REDIRECTS)
+# What the networks' clicks leave on a page (generic.py drops them from a shop's URL).
+LANDING_PARAMS: tuple[str, ...] = tuple(dict.fromkeys(p for n in NETWORKS.values() for p in n.landing))
 
 
-def is_affiliate_link(url: str) -> bool:
-    """A network redirect, or a page a network click landed on."""
-    return redirect_domain(urls.host_of(url)) is not None or urls.has_any_param(url, LANDING_PARAMS)
+class Links:
+    """The one table of affiliate-link forms: redirect hosts -> Network, from networks and stores.
 
+    A store reads every store's forms, not only its own: goto.walmart.com may lead
+    to any page, and an Amazon page reached through it is still an affiliate link.
+    """
 
-def target_of(url: str) -> str | None:
-    """The destination a network redirect names, when it is an http(s) URL."""
-    domain = redirect_domain(urls.host_of(url))
-    param = REDIRECTS.get(domain) if domain else None
-    if not param:
+    def __init__(self, forms: Mapping[str, Network]) -> None:
+        self.forms = dict(forms)
+        self.landing_params = frozenset(p for form in self.forms.values() for p in form.landing)
+        # Per instance, so that a store made alone (tests) and the registry's stores never share answers.
+        self.redirect_domain = functools.lru_cache(maxsize=1024)(self._redirect_domain)
+        self.unwrap = functools.lru_cache(maxsize=1024)(self._unwrap)
+
+    def _redirect_domain(self, host: str) -> str | None:
+        return urls.match_domain(host, self.forms)
+
+    def is_affiliate_link(self, url: urls.Url) -> bool:
+        """A redirect of a network or store, or a page a network click landed on."""
+        return self.redirect_domain(url.host) is not None or url.has_any_param(self.landing_params)
+
+    def target_of(self, url: str) -> str | None:
+        """The destination a redirect names, when it is an http(s) URL."""
+        try:
+            parsed = urls.parse(url)
+        except ValueError:
+            return None
+        domain = self.redirect_domain(parsed.host)
+        param = self.forms[domain].target if domain else None
+        if not param:
+            return None
+        target = (parsed.param(param) or "").strip()
+        if target.startswith("www."):  # ShareASale writes destinations without a scheme
+            target = "https://" + target
+        if urls.host_of(target) and target.lower().startswith(("http://", "https://")):
+            return target
         return None
-    target = (urls.query_value(url, param) or "").strip()
-    if target.startswith("www."):  # ShareASale writes destinations without a scheme
-        target = "https://" + target
-    if urls.host_of(target) and target.lower().startswith(("http://", "https://")):
-        return target
-    return None
 
-
-@functools.lru_cache(maxsize=256)
-def unwrap(url: str) -> str:
-    """The product page behind network redirects (a few levels deep), else URL itself."""
-    for _ in range(3):
-        target = target_of(url)
-        if target is None:
-            break
-        url = target
-    return url
+    def _unwrap(self, url: str) -> str:
+        """The product page behind redirects (a few levels deep), else URL itself."""
+        for _ in range(3):
+            target = self.target_of(url)
+            if target is None:
+                break
+            url = target
+        return url

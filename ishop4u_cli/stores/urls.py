@@ -1,4 +1,4 @@
-"""URL helpers the store modules share: hosts, query allowlists, link templates.
+"""URL helpers the store modules share: a URL parsed once, hosts, link templates.
 
 The work is done by urllib.parse and w3lib; these functions only say which
 parts to keep.
@@ -9,100 +9,78 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 from urllib.parse import parse_qsl, quote, urlencode, urlparse, urlsplit, urlunsplit
 
 from ishop4u_cli.errors import UsageError
 
-# Parameters that only say where a click came from, on any site. Unknown shops
-# get a blocklist because nothing tells us which of their parameters identify
-# the product (a Shopify `variant`, a `sku`, a `color`...): only these go.
-TRACKING_PARAMS = frozenset(
-    {
-        "gclid",
-        "gclsrc",
-        "dclid",
-        "gbraid",
-        "wbraid",
-        "gad_source",
-        "gad_campaignid",
-        "fbclid",
-        "msclkid",
-        "yclid",
-        "twclid",
-        "ttclid",
-        "li_fat_id",
-        "igshid",
-        "igsh",
-        "srsltid",
-        "mc_cid",
-        "mc_eid",
-        "_ga",
-        "_gl",
-        "_hsenc",
-        "_hsmi",
-        "__hssc",
-        "__hstc",
-        "__hsfp",
-        "hsctatracking",
-        "mkt_tok",
-        "oly_anon_id",
-        "oly_enc_id",
-        "rb_clickid",
-        "s_cid",
-        "vero_conv",
-        "vero_id",
-        "wickedid",
-        "epik",
-        "spm",
-        "scm",
-        # clicks landed from affiliate networks (the link itself is kept when given)
-        "irclickid",
-        "irgwc",
-        "cjevent",
-        "awc",
-        "sscid",
-        "ranmid",
-        "raneaid",
-        "ransiteid",
-        # Shopify's search and recommendation tracking
-        "_pos",
-        "_sid",
-        "_ss",
-        "_psq",
-        "pr_prod_strat",
-        "pr_rec_id",
-        "pr_rec_pid",
-        "pr_ref_pid",
-        "pr_seq",
-    }
-)
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "piwik_", "matomo_", "pf_rd_", "pd_rd_", "_trk", "algo_")
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 TEMPLATE_FIELDS = ("url", "tracking_id")
 
 
-@functools.lru_cache(maxsize=256)
+class Url(NamedTuple):
+    """A URL split once, so that every store check reads the same parts without parsing again."""
+
+    text: str
+    scheme: str  # lowercased by urllib
+    netloc: str
+    hostname: str  # urllib's hostname, lowercased ('' when there is none)
+    host: str  # the hostname without a trailing dot: what host tables are matched against
+    path: str  # urlparse's path: the last segment's `;params` cut off, as the stores always read it
+    query: str
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """The query's name/value pairs, blank values kept."""
+        return _query_pairs(self.query)
+
+    def param(self, name: str) -> str | None:
+        """The first non-empty value of query parameter NAME (names compared case-insensitively)."""
+        name = name.lower()
+        for key, value in self.pairs:
+            if key.lower() == name and value.strip():
+                return value
+        return None
+
+    def has_any_param(self, names: frozenset[str]) -> bool:
+        """True when a parameter named in NAMES (lowercase names) has a non-empty value."""
+        return any(key.lower() in names and value.strip() for key, value in self.pairs)
+
+    def keep_params(self, allowed: Iterable[str]) -> list[tuple[str, str]]:
+        """The query pairs whose names are in ALLOWED (an allowlist), in name order."""
+        allowed = set(allowed)
+        return sorted((k, v) for k, v in self.pairs if k in allowed and v)
+
+
+@functools.lru_cache(maxsize=1024)
+def _query_pairs(query: str) -> tuple[tuple[str, str], ...]:
+    # Parsed on first use (most URLs are read for their host and path only), then shared.
+    return tuple(parse_qsl(query, keep_blank_values=True)) if query else ()
+
+
+@functools.lru_cache(maxsize=1024)
+def parse(url: str) -> Url:
+    """URL split into the parts the stores read; ValueError when urllib cannot split it.
+
+    Cached: while one product is added (or one import row checked) the same URL
+    is read by the URL check, the registry, the store and the affiliate check.
+    """
+    parts = urlsplit(url)
+    path = parts.path
+    if ";" in path:  # rare: let urllib say which `;params` urlparse cuts off
+        path = urlparse(url).path
+    # The host as check_url reads it: of the stripped URL (urllib keeps trailing spaces in a netloc).
+    stripped = url.strip()
+    hostname = (urlsplit(stripped) if len(stripped) != len(url) else parts).hostname or ""
+    return Url(url, parts.scheme, parts.netloc, hostname, hostname.rstrip("."), path, parts.query)
+
+
 def host_of(url: str) -> str:
-    """The URL's host, lowercased, without a trailing dot ('' when there is none)."""
+    """The URL's host, lowercased, without a trailing dot ('' when there is none or it cannot be read)."""
     try:
-        return (urlsplit(url.strip()).hostname or "").rstrip(".")
+        return parse(url).host
     except ValueError:
         return ""
-
-
-def path_of(url: str) -> str:
-    """The URL's path without `;params` (which w3lib's canonical form drops too)."""
-    return urlparse(url).path
-
-
-def id_in_path(url: str, domains: Iterable[str], pattern: re.Pattern[str]) -> str | None:
-    """PATTERN's first group matched at the start of URL's path, when URL is on one of DOMAINS."""
-    if match_domain(host_of(url), domains) is None:
-        return None
-    match = pattern.match(path_of(url))
-    return match.group(1) if match else None
 
 
 def match_domain(host: str, domains: Iterable[str]) -> str | None:
@@ -122,24 +100,6 @@ def subdomain(host: str, domain: str) -> str:
     return host[: -len(domain)].rstrip(".") if host != domain else ""
 
 
-def query_pairs(url: str) -> list[tuple[str, str]]:
-    return parse_qsl(urlsplit(url).query, keep_blank_values=True)
-
-
-def query_value(url: str, name: str) -> str | None:
-    """The first non-empty value of query parameter NAME (names compared case-insensitively)."""
-    name = name.lower()
-    for key, value in query_pairs(url):
-        if key.lower() == name and value.strip():
-            return value
-    return None
-
-
-def has_any_param(url: str, names: Iterable[str]) -> bool:
-    wanted = {n.lower() for n in names}
-    return any(key.lower() in wanted and value.strip() for key, value in query_pairs(url))
-
-
 def build(host: str, path: str, query: list[tuple[str, str]] | None = None, scheme: str = "https") -> str:
     """A URL from parts, the query encoded by urlencode (no fragment)."""
     return urlunsplit((scheme, host, path, urlencode(query or []), ""))
@@ -153,17 +113,6 @@ def page(host: str, path: str, query: list[tuple[str, str]] | None = None) -> st
     return canonicalize_url(build(host, path or "/", query))
 
 
-def keep_params(url: str, allowed: Iterable[str]) -> list[tuple[str, str]]:
-    """The query pairs whose names are in ALLOWED (an allowlist), in name order."""
-    allowed = set(allowed)
-    return sorted((k, v) for k, v in query_pairs(url) if k in allowed and v)
-
-
-def is_tracking_param(name: str) -> bool:
-    name = name.lower()
-    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
-
-
 def canonical(url: str) -> str:
     """URL in w3lib's canonical form (encoding, query order, no fragment); as given if unreadable."""
     from w3lib.url import canonicalize_url
@@ -174,23 +123,7 @@ def canonical(url: str) -> str:
         return url
 
 
-def clean_generic(url: str) -> str:
-    """A shop we know nothing about: drop tracking parameters and the fragment, sort the query,
-    lowercase scheme and host, drop a default port. Every other parameter stays, since it may be
-    what identifies the product."""
-    from w3lib.url import canonicalize_url, url_query_cleaner
-
-    tracking = sorted({k for k, _ in query_pairs(url) if is_tracking_param(k)})
-    if tracking:
-        url = url_query_cleaner(url, tracking, remove=True, unique=False)
-    url = canonicalize_url(url, keep_fragments=False)
-    parts = urlsplit(url)
-    if parts.port is not None and _DEFAULT_PORTS.get(parts.scheme) == parts.port:
-        netloc = parts.netloc.rsplit(":", 1)[0]
-        url = urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
+@functools.lru_cache(maxsize=64)  # a handful of sources' templates, checked for every link built
 def check_link_template(template: str) -> str:
     """TEMPLATE stripped if it is a usable link template; a UsageError naming it otherwise.
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from ishop4u_cli.stores import urls
-from ishop4u_cli.stores.base import Store
+from ishop4u_cli.stores.base import PAGES, Host, Store
+from ishop4u_cli.stores.networks import Network
+from ishop4u_cli.stores.urls import Url
 
 DOMAINS = ("walmart.com", "walmart.ca")
 
@@ -15,33 +17,36 @@ _US_ITEM = re.compile(r"^/ip/(?:[^/]+/)?(\d{4,15})(?:/|$)")
 _CA_ITEM = re.compile(r"^(/(?:en/|fr/)?ip/(?:[^/]+/)?)([0-9A-Z]{6,20})(?:/|$)")
 
 
+HOSTS: dict[str, Host] = {
+    **dict.fromkeys(DOMAINS, PAGES),
+    # Walmart's affiliate program runs through Impact, on this vanity domain; its clicks
+    # land with `wmlspartner` (and Impact's own parameters).
+    "goto.walmart.com": Network("u", ("wmlspartner",)),
+}
+
+
 class Walmart(Store):
     api_name = "walmart"
-    display_name = "Walmart"
+    hosts = HOSTS
 
-    def recognises(self, host: str) -> bool:
-        return urls.match_domain(host, DOMAINS) is not None
-
-    def _product_id(self, url: str) -> str | None:
-        domain = urls.match_domain(urls.host_of(url), DOMAINS)
-        path = urls.path_of(url)
+    def _product_id(self, url: Url) -> str | None:
+        domain = self.domain(url)
         if domain == "walmart.com":
-            match = _US_ITEM.match(path)
+            match = _US_ITEM.match(url.path)
             return match.group(1) if match else None
         if domain == "walmart.ca":
-            match = _CA_ITEM.match(path)
+            match = _CA_ITEM.match(url.path)
             return match.group(2) if match else None
         return None
 
-    def _normalize(self, url: str) -> str:
-        domain = urls.match_domain(urls.host_of(url), DOMAINS)
-        path = urls.path_of(url)
-        if domain == "walmart.com" and (match := _US_ITEM.match(path)):
+    def _normalize(self, url: Url) -> str:
+        domain = self.domain(url)
+        if domain == "walmart.com" and (match := _US_ITEM.match(url.path)):
             return urls.build("www.walmart.com", f"/ip/{match.group(1)}")  # walmart.com serves /ip/<id>
-        if domain == "walmart.ca" and (match := _CA_ITEM.match(path)):
+        if domain == "walmart.ca" and (match := _CA_ITEM.match(url.path)):
             # walmart.ca's pages keep their language and slug: only what follows the id goes
             return urls.page("www.walmart.ca", match.group(1) + match.group(2))
-        return urls.page(urls.host_of(url), path)
+        return urls.page(url.host, url.path)
 
-    # Walmart's affiliate program runs through Impact: the source's link template
-    # (https://goto.walmart.com/c/<ids>?u={url}) is filled by the base class.
+    # The source's link template for Impact (https://goto.walmart.com/c/<ids>?u={url}) is
+    # filled by the base class.
