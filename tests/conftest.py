@@ -48,8 +48,9 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     if not pluginmanager.hasplugin("xdist"):
-        # `pytest -p no:xdist` (one process, for a debugger) must still accept addopts' --numprocesses.
-        parser.addoption("--numprocesses", help="ignored: pytest-xdist is disabled (-p no:xdist)")
+        # `pytest -p no:xdist` (one process, for a debugger) must still accept addopts' xdist options.
+        for option in ("--numprocesses", "--dist"):
+            parser.addoption(option, help="ignored: pytest-xdist is disabled (-p no:xdist)")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
