@@ -165,16 +165,9 @@ def import_(
 ) -> None:
     """Import cart items, all or nothing: each sets that product's quantity and notes in your cart."""
     from ishop4u_cli.render import transfer as view
-    from ishop4u_cli.services import auth, transfer
+    from ishop4u_cli.services import transfer
 
-    chosen = transfer.choose_format(file, fmt, allowed=("json", "csv"), by_suffix=transfer.CART_SUFFIXES)
-    st = state(ctx)
-    with transfer.open_input(file) as source, view.progress("Importing the cart", source.size) as tick:
-
-        def work(s):
-            user_id = auth.current_user(s).id
-            rows = transfer.cart_rows(source, chosen)
-            return transfer.import_cart(s, user_id=user_id, rows=rows, source=source, progress=tick)
-
-        result = transfer.run_import(st.engine(), source, work)
-    view.cart_import(result, name=source.name, as_json=as_json)
+    imported = transfer.import_cart_file(
+        state(ctx), file, fmt=fmt, progress=view.progress_bar("Importing the cart")
+    )
+    view.cart_import(imported.result, name=imported.name, as_json=as_json)

@@ -145,14 +145,7 @@ def import_(
     from ishop4u_cli.render import transfer as view
     from ishop4u_cli.services import transfer
 
-    chosen = transfer.choose_format(file, fmt, allowed=("csv", "jsonl"), by_suffix=transfer.PRODUCT_SUFFIXES)
-    st = state(ctx)
-    with transfer.open_input(file) as source, view.progress("Importing products", source.size) as tick:
-        result = transfer.run_import(
-            st.engine(),
-            source,
-            lambda s: transfer.import_products(
-                s, transfer.product_rows(source, chosen), source=source, progress=tick
-            ),
-        )
-    view.product_import(result, name=source.name, as_json=as_json)
+    imported = transfer.import_product_file(
+        state(ctx), file, fmt=fmt, progress=view.progress_bar("Importing products")
+    )
+    view.product_import(imported.result, name=imported.name, as_json=as_json)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,12 @@ from ishop4u_cli import render
 
 if TYPE_CHECKING:
     from ishop4u_cli.services.cart import Cart
-    from ishop4u_cli.services.transfer import CartImport, ExportLine, ProductImport, Progress
+    from ishop4u_cli.services.transfer import CartImport, ExportLine, ProductImport, Progress, ProgressBar
+
+
+def progress_bar(label: str) -> ProgressBar:
+    """What an import calls with its input's size to draw its progress under LABEL."""
+    return functools.partial(progress, label)
 
 
 @contextmanager

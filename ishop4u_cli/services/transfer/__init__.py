@@ -14,7 +14,8 @@ is left as it is.
 
 The modules, one job each: inputs (the file or stdin), formats (CSV, JSON
 Lines, values in a row), bulk (chunks, source lookups, bulk SQL, the retried
-transaction), products (product import), cart (cart export and import).
+transaction), products (product import), cart (cart export and import), imports
+(each import as one call: input, progress, transaction).
 """
 
 from ishop4u_cli.services.transfer.bulk import CHUNK_ROWS, run_import
@@ -28,6 +29,7 @@ from ishop4u_cli.services.transfer.cart import (
     import_cart,
 )
 from ishop4u_cli.services.transfer.formats import Row, choose_format
+from ishop4u_cli.services.transfer.imports import Imported, ProgressBar, import_cart_file, import_product_file
 from ishop4u_cli.services.transfer.inputs import Input, Progress, open_input
 from ishop4u_cli.services.transfer.products import (
     PRODUCT_COLUMNS,
@@ -45,14 +47,18 @@ __all__ = [
     "PRODUCT_SUFFIXES",
     "CartImport",
     "ExportLine",
+    "Imported",
     "Input",
     "ProductImport",
     "Progress",
+    "ProgressBar",
     "Row",
     "cart_rows",
     "choose_format",
     "export_cart",
     "import_cart",
+    "import_cart_file",
+    "import_product_file",
     "import_products",
     "open_input",
     "product_rows",
