@@ -8,6 +8,7 @@ The `page_server` fixture in conftest.py starts one for the whole test session
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,6 +90,25 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(302, b"", location=target)
         if path == "/redirect-to":
             return self.send(302, b"", location=query["to"][0])
+        return self.hostile(path, query)
+
+    def hostile(self, path: str, query: dict[str, list[str]]) -> None:
+        """Routes that cost a reader time: dribbled headers, slow redirects, pages built to blow up."""
+        if path == "/trickle-headers":  # one header byte every 0.1 s, for as long as anyone listens
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            while not self.stop.wait(0.1):
+                self.wfile.write(b"X")
+                self.wfile.flush()
+            return None
+        if path.startswith("/slow-redirect/"):  # /slow-redirect/<n>/<rest>: each hop waits 0.4 s
+            _, _, hops, rest = path.split("/", 3)
+            self.stop.wait(0.4)
+            n = int(hops)
+            return self.send(302, b"", location=f"/slow-redirect/{n - 1}/{rest}" if n > 1 else f"/{rest}")
+        if path == "/generated/jsonld-id-lattice":
+            return self.send(200, jsonld_id_lattice(int(query.get("levels", ["30"])[0])).encode())
+        if path == "/generated/microdata-nested-offers":
+            return self.send(200, microdata_nested_offers(int(query.get("n", ["10000"])[0])).encode())
         return self.send(404, b"no such route")
 
     def send(
@@ -122,6 +142,31 @@ class Handler(BaseHTTPRequestHandler):
             sent += len(piece)
 
 
+def jsonld_id_lattice(levels: int, width: int = 4) -> str:
+    """A small JSON-LD page whose offers point at each other by @id: WIDTH references a level,
+    LEVELS levels, so following every reference visits WIDTH**LEVELS offers. None has a price: a
+    reader that follows every path never stops."""
+    offers = [
+        {"@id": f"#o{level}", "@type": "AggregateOffer", "offers": [{"@id": f"#o{level + 1}"}] * width}
+        for level in range(levels)
+    ]
+    offers.append({"@id": f"#o{levels}", "@type": "Offer", "priceCurrency": "EUR"})
+    product = {"@type": "Product", "name": "Lattice Lamp", "offers": {"@id": "#o0"}}
+    block = json.dumps({"@context": "https://schema.org", "@graph": [product, *offers]})
+    return f'<html><head><script type="application/ld+json">{block}</script></head><body></body></html>'
+
+
+def microdata_nested_offers(n: int) -> str:
+    """A Product whose offers nest N deep (each offer inside the last), priced after them."""
+    opening = '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">' * n
+    return (
+        '<html><body><div itemscope itemtype="https://schema.org/Product">'
+        '<span itemprop="name">Nesting Dolls</span>'
+        f'{opening}{"</div>" * n}<span itemprop="price" content="9.00"></span>'
+        '<meta itemprop="priceCurrency" content="EUR"></div></body></html>'
+    )
+
+
 @dataclass
 class PageServer:
     base: str
@@ -131,16 +176,16 @@ class PageServer:
 
 
 @contextmanager
-def serve_pages() -> Iterator[PageServer]:
-    """Run the local page server until the block ends."""
+def serve_pages(host: str = "127.0.0.1") -> Iterator[PageServer]:
+    """Run the local page server on HOST (127.0.0.2, ... are further loopback hosts) until the block ends."""
     stop = threading.Event()
     handler = type("BoundHandler", (Handler,), {"stop": stop})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="page-server", daemon=True)
     thread.start()
     try:
-        yield PageServer(f"http://127.0.0.1:{server.server_address[1]}")
+        yield PageServer(f"http://{host}:{server.server_address[1]}")
     finally:
         stop.set()
         server.shutdown()

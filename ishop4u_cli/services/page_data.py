@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin, urlsplit
 
 from ishop4u_cli.money import CENT, CURRENCIES, MAX_PRICE
-from ishop4u_cli.services.page_markup import Found, from_json_ld, from_microdata, from_opengraph
+from ishop4u_cli.services.page_markup import Found, from_json_ld, from_microdata, from_opengraph, read_with
 
 # Symbols that name one currency. "$", "¥" and "kr" name several: left to an explicit field.
 SYMBOLS = {
@@ -96,8 +96,12 @@ class PageInfo:
     problems: list[str] = field(default_factory=list)
 
 
-def read_page(html: str, url: str) -> PageInfo:
-    """Name, price, currency and image from the page at URL whose markup is HTML."""
+def read_page(html: str, url: str, *, deadline: float | None = None) -> PageInfo:
+    """Name, price, currency and image from the page at URL whose markup is HTML.
+
+    Each reader visits a bounded number of objects, each once, and stops at DEADLINE
+    (a monotonic time): what it could not read becomes a problem, not a hang.
+    """
     from selectolax.lexbor import LexborHTMLParser
 
     tree = LexborHTMLParser(html)
@@ -106,7 +110,13 @@ def read_page(html: str, url: str) -> PageInfo:
     robot = robot_check(title, html, url)
     if robot == "certain":
         return PageInfo(problems=[CAPTCHA_PROBLEM])
-    info = combine([from_json_ld(tree), from_microdata(tree), from_opengraph(tree), Found(name=title)], url)
+    found = [
+        read_with(from_json_ld, tree, deadline, "JSON-LD"),
+        read_with(from_microdata, tree, deadline, "microdata"),
+        from_opengraph(tree),
+        Found(name=title),
+    ]
+    info = combine(found, url)
     if robot == "possible" and info.price is None:
         return PageInfo(problems=[CAPTCHA_PROBLEM])
     return info

@@ -7,9 +7,15 @@ the page wrote it; page_data.py combines them and checks the values.
 from __future__ import annotations
 
 import json
+import re
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+# A page may not make us work without end: each reader visits at most this many objects or
+# elements (the biggest real product pages have a few thousand), each only once.
+MAX_NODES = 200_000
 
 PRODUCT_TYPES = {"product", "productgroup", "individualproduct", "productmodel", "vehicle", "car"}
 OFFER_TYPES = {"offer", "aggregateoffer"}
@@ -26,10 +32,73 @@ class Found:
     problems: list[str] = field(default_factory=list)
 
 
+class TooMuchWork(Exception):
+    """The page's structured data is too big or too slow to read; the message says which."""
+
+
+class Budget:
+    """What one reader may spend: MAX_NODES visits, and the read's DEADLINE (a monotonic time)."""
+
+    def __init__(self, deadline: float | None = None, nodes: int = MAX_NODES) -> None:
+        self.deadline = deadline
+        self.left = nodes
+        self.nodes = nodes
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise TooMuchWork(f"more than {self.nodes:,} items of structured data")
+        if self.deadline is not None and self.left % 512 == 0 and time.monotonic() > self.deadline:
+            raise TooMuchWork("it took longer than the time allowed")
+
+
+def read_with(reader: Any, tree: Any, deadline: float | None, what: str) -> Found:
+    """READER(tree, budget), or a Found that says why WHAT could not be read in time."""
+    try:
+        return reader(tree, Budget(deadline))
+    except (TooMuchWork, RecursionError) as exc:
+        reason = str(exc) if isinstance(exc, TooMuchWork) else "nested too deeply"
+        return Found(problems=[f"the page's {what} was not read: {reason}"])
+
+
 # ------------------------------------------------------------------ JSON-LD
 
+# Wrappers that pages (and old CMSs) put around JSON-LD: HTML comments and CDATA sections,
+# sometimes behind a JavaScript line comment.
+_WRAPPER_START = re.compile(r"^\s*(?://[ \t]*)?(?:<!\[CDATA\[|<!--)")
+_WRAPPER_END = re.compile(r"(?://[ \t]*)?(?:\]\]>|-->)\s*$")
+_BETWEEN_VALUES = re.compile(r"[\s;,]*")
 
-def from_json_ld(tree: Any) -> Found:
+
+def json_ld_values(text: str) -> tuple[list[Any], str | None]:
+    """The JSON values in one JSON-LD block, and what was broken (None when nothing was).
+
+    Reads blocks as pages write them: wrapped in `<!-- -->` or `<![CDATA[ ]]>`, ended by a
+    stray `;`, with raw control characters inside strings, or several values one after
+    another. Values read before a broken part are kept.
+    """
+    while True:
+        unwrapped = _WRAPPER_END.sub("", _WRAPPER_START.sub("", text, count=1), count=1)
+        if unwrapped == text:
+            break
+        text = unwrapped
+    # Money is never a float: JSON numbers with a fraction become Decimals.
+    decoder = json.JSONDecoder(parse_float=Decimal, strict=False)
+    values: list[Any] = []
+    position = 0
+    while True:
+        position = _BETWEEN_VALUES.match(text, position).end()  # type: ignore[union-attr]
+        if position >= len(text):
+            return values, None
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except (ValueError, RecursionError) as exc:
+            return values, _short(exc)
+        values.append(value)
+
+
+def from_json_ld(tree: Any, budget: Budget | None = None) -> Found:
+    budget = budget or Budget()
     found = Found()
     nodes: list[dict] = []
     for script in tree.css("script"):
@@ -38,13 +107,11 @@ def from_json_ld(tree: Any) -> Found:
         text = script.text(deep=True).strip()
         if not text:
             continue
-        try:
-            # Money is never a float: JSON numbers with a fraction become Decimals.
-            data = json.loads(text, parse_float=Decimal, strict=False)
-        except (ValueError, RecursionError) as exc:
-            found.problems.append(f"a JSON-LD block on the page is broken ({_short(exc)})")
-            continue
-        nodes.extend(_walk(data))
+        values, broken = json_ld_values(text)
+        if broken is not None:
+            found.problems.append(f"a JSON-LD block on the page is broken ({broken})")
+        for value in values:
+            nodes.extend(_walk(value, budget))
     by_id: dict[str, dict] = {}
     for node in nodes:  # the first full object with an @id; {"@id": ...} alone is a reference to it
         if isinstance(node.get("@id"), str) and len(node) > 1:
@@ -63,32 +130,37 @@ def from_json_ld(tree: Any) -> Found:
         offers = _offers(product, resolve)
         if not offers:  # a ProductGroup prices its variants
             for variant in _as_list(product.get("hasVariant")):
+                budget.spend()
                 variant = resolve(variant)
                 if isinstance(variant, dict):
                     offers += _offers(variant, resolve)
     if not offers:  # an Offer on its own
         offers = [n for n in nodes if _types(n) & OFFER_TYPES]
+    # Offers may point at each other by @id, in cycles or in a lattice that doubles at each
+    # level: each object is priced at most once.
+    seen: set[int] = set()
     for offer in offers:
-        price, currency = _offer_price(offer, resolve)
+        price, currency = _offer_price(offer, resolve, budget, seen)
         if price is not None:
             found.price, found.currency = price, currency
             break
     return found
 
 
-def _walk(data: Any, depth: int = 0) -> list[dict]:
-    """Every object in a JSON-LD document, @graph and nested objects included."""
-    if depth > 20:
-        return []
+def _walk(data: Any, budget: Budget) -> list[dict]:
+    """Every object in a JSON-LD document, @graph and nested objects included (at most 20 deep)."""
     out: list[dict] = []
-    if isinstance(data, list):
-        for item in data:
-            out += _walk(item, depth + 1)
-    elif isinstance(data, dict):
-        out.append(data)
-        for value in data.values():
-            if isinstance(value, (dict, list)):
-                out += _walk(value, depth + 1)
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > 20:
+            continue
+        budget.spend()
+        if isinstance(item, list):
+            stack.extend((v, depth + 1) for v in reversed(item) if isinstance(v, (dict, list)))
+        elif isinstance(item, dict):
+            out.append(item)
+            stack.extend((v, depth + 1) for v in reversed(item.values()) if isinstance(v, (dict, list)))
     return out
 
 
@@ -111,20 +183,25 @@ def _offers(product: dict, resolve: Any) -> list[dict]:
     return [o for o in (resolve(o) for o in _as_list(product.get("offers"))) if isinstance(o, dict)]
 
 
-def _offer_price(offer: dict, resolve: Any) -> tuple[Any, str | None]:
+def _offer_price(offer: dict, resolve: Any, budget: Budget, seen: set[int]) -> tuple[Any, str | None]:
+    if id(offer) in seen:
+        return None, None
+    seen.add(id(offer))
+    budget.spend()
     currency = offer.get("priceCurrency")
     for key in ("price", "lowPrice"):
         value = offer.get(key)
         if isinstance(value, (str, int, Decimal)) and not isinstance(value, bool) and str(value).strip():
             return value, currency if isinstance(currency, str) else None
     for spec in _as_list(resolve(offer.get("priceSpecification"))):
+        budget.spend()
         spec = resolve(spec)
         if isinstance(spec, dict) and spec.get("price") is not None:
             spec_currency = spec.get("priceCurrency") or currency
             return spec.get("price"), spec_currency if isinstance(spec_currency, str) else None
     nested = [o for o in (resolve(o) for o in _as_list(offer.get("offers"))) if isinstance(o, dict)]
     for inner in nested:  # an AggregateOffer listing its offers
-        price, inner_currency = _offer_price(inner, resolve)
+        price, inner_currency = _offer_price(inner, resolve, budget, seen)
         if price is not None:
             return price, inner_currency or (currency if isinstance(currency, str) else None)
     return None, None
@@ -156,12 +233,15 @@ def _short(exc: BaseException) -> str:
 # ------------------------------------------------------------------ microdata
 
 
-def from_microdata(tree: Any) -> Found:
+def from_microdata(tree: Any, budget: Budget | None = None) -> Found:
+    budget = budget or Budget()
     found = Found()
-    scope = next(
-        (n for n in tree.css("[itemscope][itemtype]") if _microdata_type(n) in PRODUCT_TYPES),
-        None,
-    )
+    scope = None
+    for node in tree.css("[itemscope][itemtype]"):
+        budget.spend()
+        if _microdata_type(node) in PRODUCT_TYPES:
+            scope = node
+            break
     if scope is None:
         # Pages that mark up a price without a Product item around it.
         props = {p: tree.css_first(f'[itemprop~="{p}"]') for p in ("price", "priceCurrency")}
@@ -170,38 +250,36 @@ def from_microdata(tree: Any) -> Found:
             _itemprop_value(props["priceCurrency"]) if props["priceCurrency"] is not None else None
         )
         return found
-    offers_scopes = []
-    for node in scope.css("[itemprop]"):
-        owner = _owner(node)
-        names = (node.attributes.get("itemprop") or "").split()
-        if owner == scope:
-            if "offers" in names and "itemscope" in node.attributes:
-                offers_scopes.append(node)
-            if "name" in names and found.name is None and "itemscope" not in node.attributes:
+    # One walk down from the product, in document order, knowing at each element whose
+    # property it would be: the product's, one of its offers', or another item's (skipped
+    # with everything inside it). Each element is visited once, however deep the nesting.
+    stack: list[tuple[Any, str]] = [(child, "product") for child in reversed(list(scope.iter()))]
+    while stack:
+        node, owner = stack.pop()
+        budget.spend()
+        attrs = node.attributes
+        names = (attrs.get("itemprop") or "").split()
+        is_item = "itemscope" in attrs
+        if names:
+            if owner == "product" and not is_item and "name" in names and found.name is None:
                 found.name = _itemprop_value(node)
-            if "image" in names and found.image is None:
+            if owner == "product" and "image" in names and found.image is None:
                 found.image = _itemprop_value(node)
-        if owner == scope or any(owner == o for o in offers_scopes):
-            if "price" in names and found.price is None:
-                found.price = _itemprop_value(node)
-            if "lowPrice" in names and found.price is None:
+            if found.price is None and ("price" in names or "lowPrice" in names):
                 found.price = _itemprop_value(node)
             if "priceCurrency" in names and found.currency is None:
                 found.currency = _itemprop_value(node)
+        if is_item:
+            if not (owner == "product" and "offers" in names):
+                continue  # another item: its properties are its own
+            owner = "offer"
+        stack.extend((child, owner) for child in reversed(list(node.iter())))
     return found
 
 
 def _microdata_type(node: Any) -> str:
     itemtype = (node.attributes.get("itemtype") or "").split()
     return itemtype[0].rstrip("/").rsplit("/", 1)[-1].lower() if itemtype else ""
-
-
-def _owner(node: Any) -> Any:
-    """The item a property belongs to: the nearest ancestor with itemscope."""
-    parent = node.parent
-    while parent is not None and "itemscope" not in (parent.attributes or {}):
-        parent = parent.parent
-    return parent
 
 
 def _itemprop_value(node: Any) -> str | None:
