@@ -99,6 +99,63 @@ def test_charset_from_the_meta_tag(page_server):
     assert (info.name, info.price, info.currency) == ("Café au lait bowl", Decimal("12.00"), "EUR")
 
 
+# ------------------------------------------------------------------ JSON-LD as pages write it
+
+
+@pytest.mark.parametrize(
+    ("page", "name", "price", "currency"),
+    [
+        ("jsonld_cdata.html", "Brass Desk Lamp", "64.00", "EUR"),
+        ("jsonld_html_comment.html", "Wool Throw Blanket", "89.50", "GBP"),
+        ("jsonld_stray_semicolon.html", "Cast Iron Teapot", "42.00", "USD"),
+        ("jsonld_control_characters.html", "Linen Napkins (set of 4)", "24.00", "CAD"),
+        ("jsonld_several_objects.html", "Bamboo Cutting Board", "19.90", "AUD"),
+    ],
+)
+def test_json_ld_quirks_are_read_not_skipped(page_server, page, name, price, currency):
+    info = fetch_page_info(page_server.url(f"/pages/{page}"))
+    assert (info.name, info.price, info.currency, info.problems) == (name, Decimal(price), currency, [])
+
+
+def test_a_broken_block_does_not_hide_a_good_block_after_it(page_server):
+    info = fetch_page_info(page_server.url("/pages/jsonld_broken_then_good.html"))
+    assert (info.name, info.price, info.currency) == ("Ceramic Vase", Decimal("35.00"), "NZD")
+    assert len(info.problems) == 1 and info.problems[0].startswith("a JSON-LD block on the page is broken (")
+
+
+def test_objects_before_a_broken_part_of_a_block_are_kept(page_server):
+    info = fetch_page_info(page_server.url("/pages/jsonld_good_then_broken_in_one_block.html"))
+    assert (info.name, info.price, info.currency) == ("Copper Mug", Decimal("15.00"), "USD")
+    assert len(info.problems) == 1 and info.problems[0].startswith("a JSON-LD block on the page is broken (")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<![CDATA[{"a": 1}]]>',
+        '<!--{"a": 1}-->',
+        '// <![CDATA[\n{"a": 1}\n// ]]>',
+        '<!-- <![CDATA[ {"a": 1} ]]> -->',
+        '{"a": 1};',
+        '{"a": 1} ; ',
+    ],
+)
+def test_json_ld_wrappers_and_trailing_semicolons(text):
+    from ishop4u_cli.services.page_markup import json_ld_values
+
+    assert json_ld_values(text) == ([{"a": 1}], None)
+
+
+def test_a_product_added_from_a_quirky_page_gets_its_name_and_price(cli, page_server):
+    import json
+
+    r = cli("product", "add", page_server.url("/pages/jsonld_html_comment.html"), "--json")
+    assert r.exit_code == 0, r
+    product = json.loads(r.stdout)
+    assert (product["name"], product["price"], product["currency"]) == ("Wool Throw Blanket", "89.50", "GBP")
+    assert r.stderr == "Added product 1: Wool Throw Blanket\n"
+
+
 # ------------------------------------------------------------------ pages that fail
 
 
