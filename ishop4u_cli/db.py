@@ -19,7 +19,7 @@ from ishop4u_cli.errors import DatabaseError
 
 # db.read_revision stays importable from here; it lives in sql.py so that
 # migrate.py can use it without importing this module (which imports migrate).
-from ishop4u_cli.sql import read_revision
+from ishop4u_cli.sql import read_revision, use_wal
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # The newest migration in migrations/versions/. tests/test_schema.py checks it
 # against Alembic's own idea of the head, so the fast path cannot go stale.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 T = TypeVar("T")
@@ -88,6 +88,24 @@ def _prepare_sqlite_file(path: Path) -> None:
             raise DatabaseError(f"cannot create {path}: {exc.strerror}") from exc
 
 
+def _read_only_url(path: Path | None) -> str | None:
+    """A URL that opens PATH read-only, when this process cannot write to the file; else None.
+
+    Opened read-write, SQLite would leave -wal and -shm files beside a file it
+    cannot change. Read-only and `immutable` (no locks, no side files), it
+    reads the file as it is; only when a -wal file is already there (writes
+    another process has not yet copied into the file) is the file read
+    through it, without `immutable`. Writes fail with SQLite's "attempt to
+    write a readonly database".
+    """
+    if path is None or not path.exists() or os.access(path, os.W_OK):
+        return None
+    from urllib.parse import quote
+
+    immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
+    return f"sqlite:///file:{quote(str(path.absolute()))}?mode=ro{immutable}&uri=true"
+
+
 def make_engine(url: str) -> Engine:
     """An engine whose connections are set up for ishop4u's rules."""
     from sqlalchemy import create_engine, event
@@ -98,7 +116,9 @@ def make_engine(url: str) -> Engine:
         if url.startswith("sqlite"):
             if path is not None:
                 _prepare_sqlite_file(path)
-            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            engine = create_engine(
+                _read_only_url(path) or url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            )
             _setup_sqlite(engine, event)
         elif url.startswith("postgresql"):
             from sqlalchemy.engine import make_url
@@ -135,7 +155,8 @@ def _setup_sqlite(engine: Engine, event) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")  # off by default on every connection
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode=WAL")
+        # Per connection, so it changes nothing in the file. WAL, which is written into the
+        # file, is switched on only once the database is known to be ours (sql.use_wal).
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
@@ -146,7 +167,15 @@ def _setup_sqlite(engine: Engine, event) -> None:
 
 
 def open_database(target: str, *, upgrade: bool = True) -> Engine:
-    """Open the database at TARGET (path or URL), upgrading it to the newest revision."""
+    """Open the database at TARGET (path or URL), upgrading it to the newest revision.
+
+    The database is looked at before anything is changed in it: a file at the
+    newest revision is switched to WAL here, an older or empty one by
+    migrate.upgrade once it has been accepted and upgraded. A file ishop4u
+    refuses (another application's, a corrupt one) is left as it was, byte for
+    byte, with no -wal or -shm file beside it; a file it cannot write is
+    opened read-only (_read_only_url), so reading it changes nothing either.
+    """
     from sqlalchemy.exc import DatabaseError as SADatabaseError
     from sqlalchemy.exc import OperationalError
 
@@ -155,6 +184,9 @@ def open_database(target: str, *, upgrade: bool = True) -> Engine:
     try:
         with engine.connect() as conn:
             revision = read_revision(conn)
+            if revision == SCHEMA_HEAD:
+                conn.rollback()  # journal_mode is set outside any transaction
+                use_wal(conn)
     except (OperationalError, SADatabaseError) as exc:
         engine.dispose()
         detail = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ishop4u_cli.errors import DatabaseError
-from ishop4u_cli.sql import read_revision
+from ishop4u_cli.sql import read_revision, use_wal
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -116,9 +116,12 @@ def _sync_id_sequences(conn: Connection) -> None:
 def upgrade(engine: Engine) -> UpgradeResult:
     """Bring the database to the newest revision in one transaction, adopting it if needed.
 
-    On failure the transaction rolls back: the database is left as it was.
+    On failure the transaction rolls back: the database is left as it was. A
+    database that is refused is only read (inside BEGIN IMMEDIATE, which writes
+    nothing), so its file does not change by a byte.
     """
     from alembic import command
+    from sqlalchemy.exc import OperationalError
 
     is_sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
@@ -153,6 +156,14 @@ def upgrade(engine: Engine) -> UpgradeResult:
                             f"the upgrade would break a foreign key in table {broken[0]}; nothing was changed"
                         )
                 end = read_revision(conn)
+            use_wal(conn)  # accepted and upgraded: now the file may change mode
+        except OperationalError as exc:
+            if "readonly database" not in str(exc):
+                raise
+            raise DatabaseError(
+                "the database is read-only, and it needs an upgrade to the newest revision before "
+                "ishop4u can use it; nothing was changed"
+            ) from exc
         finally:
             if is_sqlite:
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

@@ -47,3 +47,21 @@ def read_revision(conn: Connection) -> str | None:
     if not has:
         return None
     return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def use_wal(conn: Connection) -> None:
+    """Switch a SQLite database ishop4u has accepted to WAL mode (outside any transaction).
+
+    The journal mode is written into the file, so it is set only after the
+    database was inspected: never on a file that is about to be refused. A
+    no-op when the file is already in WAL mode, and on PostgreSQL. A file
+    SQLite cannot switch (read-only, or busy) keeps its mode and still works;
+    the next opening tries again.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    import contextlib
+    import sqlite3
+
+    with contextlib.suppress(sqlite3.OperationalError):
+        conn.connection.driver_connection.execute("PRAGMA journal_mode=WAL")

@@ -48,13 +48,20 @@ def run_with_terminal_on(
     args: list[str],
     env: dict[str, str] | None = None,
     timeout: float = 120,
+    columns: int | None = None,
 ) -> tuple[int, str, str]:
     """Run `ishop4u ARGS` with only STREAM on a pseudo-terminal: stdin empty, the other stream a pipe.
 
     Returns (exit, what the terminal showed, what the pipe got). Both are read as they come, so
-    neither can fill up and stall the program.
+    neither can fill up and stall the program. COLUMNS sets the terminal's width (its window size).
     """
     leader, follower = pty.openpty()
+    if columns is not None:
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     proc = subprocess.Popen(
         [sys.executable, "-m", "ishop4u_cli", *args],
         stdin=subprocess.DEVNULL,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import invoke
 from migration_helpers import SEED_DDL_POSTGRES, SEED_DDL_SQLITE, SEED_ROWS, describe, run_script
@@ -114,3 +116,106 @@ def test_unrelated_database_is_refused(tmp_path):
     with sqlite3.connect(path) as conn:
         tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     assert tables == ["notes"]
+
+
+# ---------------------------------------------------------------- 0005: normalized URLs of adopted rows
+
+SEED_PRODUCTS = [
+    (2, "Mug, again", "https://www.amazon.com/dp/B000000001?ref=sr_1_1&tag=other-21"),
+    (3, "Lamp", "https://www.etsy.com/listing/123456789/oak-lamp?utm_source=x#reviews"),
+    (4, "Broken", "not a url at all"),
+]
+
+
+def _products(target: str) -> dict[int, tuple]:
+    engine = db.make_engine(db.to_url(target))
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT id, name, affiliate_link, canonical_url FROM products")
+            return {r[0]: tuple(r[1:]) for r in rows}
+    finally:
+        engine.dispose()
+
+
+def _seed_more(target: str) -> None:
+    engine = db.make_engine(db.to_url(target))
+    with engine.begin() as conn:
+        for pid, name, link in SEED_PRODUCTS:
+            conn.exec_driver_sql(
+                "INSERT INTO products (id, name, affiliate_link, affiliate_source_id) VALUES (?, ?, ?, NULL)"
+                if engine.dialect.name == "sqlite"
+                else "INSERT INTO products (id, name, affiliate_link, affiliate_source_id) "
+                "VALUES (%s, %s, %s, NULL)",
+                (pid, name, link),
+            )
+    engine.dispose()
+
+
+def test_adopted_products_get_their_normalized_url(empty_target):
+    _seed(empty_target)
+    _seed_more(empty_target)
+    r = invoke(["--db", empty_target, "db", "upgrade"])
+    assert r.exit_code == 0, r
+
+    rows = _products(empty_target)
+    # Normalized as `product add` does: the seed's tag and the tracking noise are gone.
+    assert rows[1] == (
+        "Mug",
+        "https://www.amazon.com/dp/B000000001?tag=seed-20",
+        "https://www.amazon.com/dp/B000000001",
+    )
+    # Row 2 is the same page: both rows stay, the later one without a normalized URL.
+    assert rows[2] == ("Mug, again", SEED_PRODUCTS[0][2], None)
+    assert rows[3][2] == "https://www.etsy.com/listing/123456789"
+    # A link that is no product URL is kept as it is, with no normalized URL.
+    assert rows[4] == ("Broken", "not a url at all", None)
+
+
+def test_adding_a_seed_product_again_finds_it(empty_target):
+    _seed(empty_target)
+    _seed_more(empty_target)
+    assert invoke(["--db", empty_target, "db", "upgrade"]).exit_code == 0
+
+    for url, pid in (
+        ("https://www.amazon.com/dp/B000000001", 1),
+        ("https://www.amazon.com/gp/product/B000000001?tag=seed-20&psc=1", 1),
+        ("https://www.etsy.com/listing/123456789/oak-lamp", 3),
+    ):
+        r = invoke(["--db", empty_target, "product", "add", url, "--no-fetch", "--json"])
+        assert r.exit_code == 0, r
+        assert f"Product {pid} is already stored for this page" in r.stderr, url
+        assert json.loads(r.stdout)["id"] == pid
+    assert len(_products(empty_target)) == 4
+
+    # An import of the same pages finds them too.
+    r = invoke(
+        ["--db", empty_target, "product", "import", "-", "--format", "csv", "--json"],
+        input="url\nhttps://www.amazon.com/dp/B000000001?tag=x-20\nhttps://www.etsy.com/listing/123456789\n",
+    )
+    assert r.exit_code == 0, r
+    assert json.loads(r.stdout)["already_stored"] == 2
+    assert len(_products(empty_target)) == 4
+
+
+def test_rows_with_a_normalized_url_keep_it(backend, tmp_path, request):
+    """A database ishop4u stored rows in at 0004: 0005 fills only the rows without one."""
+    from migration_helpers import upgrade_to
+
+    target = (
+        str(tmp_path / "old.db") if backend == "sqlite" else request.getfixturevalue("fresh_postgres_url")
+    )
+    upgrade_to(target, "0004")
+    engine = db.make_engine(db.to_url(target))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO products (id, name, affiliate_link, canonical_url) VALUES "
+            "(1, 'Old', 'https://www.ebay.com/itm/123456789012?hash=x', NULL), "
+            "(2, 'Kept', 'https://www.ebay.com/itm/123456789012', 'https://www.ebay.com/itm/123456789012'), "
+            "(3, 'Other', 'https://www.ebay.com/itm/223456789012?hash=y', NULL)"
+        )
+    engine.dispose()
+    assert invoke(["--db", target, "db", "upgrade"]).exit_code == 0
+    rows = _products(target)
+    assert rows[1][2] is None  # its page belongs to row 2 already
+    assert rows[2][2] == "https://www.ebay.com/itm/123456789012"
+    assert rows[3][2] == "https://www.ebay.com/itm/223456789012"
