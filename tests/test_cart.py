@@ -112,7 +112,7 @@ def test_table_grouped_by_store_with_subtotals(ann):
     assert "\x1b[" not in out
     assert "[sale] mug" in out and "[x] note" in out
     assert "Subtotal Amazon" in out and "Subtotal Etsy" in out and "Subtotal eBay" in out
-    assert "Subtotal no store" in out
+    assert "Subtotal Other shops" in out
     assert out.index("Subtotal Amazon") < out.index("Subtotal eBay") < out.index("Subtotal Etsy")
     assert "59.97 USD" in out and "0.30 USD" in out and "15.00 EUR" in out
     assert "60.27 USD" in out  # grand total in USD

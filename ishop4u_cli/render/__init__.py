@@ -86,6 +86,11 @@ def console(*, stderr: bool = False) -> Console:
     )
 
 
+def width() -> int:
+    """How many cells a table may take on stdout: the terminal's width, or without limit when piped."""
+    return console().width
+
+
 def show(renderable: RenderableType) -> None:
     """Print a Rich renderable (a table) on stdout."""
     out = console()
@@ -97,6 +102,9 @@ def show(renderable: RenderableType) -> None:
 
 def _broken_pipe() -> None:
     raise BrokenPipeError
+
+
+NO_STORE = "Other shops"  # products of no known source, in every view (services.checkout.OTHER_SHOPS)
 
 
 def literal(text: str | None) -> str:

@@ -7,15 +7,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ishop4u_cli import money, render
+from ishop4u_cli.render.tables import Column, Rows, fitted, no_price
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from rich.text import Text
+
     from ishop4u_cli.services.cart import Cart, CartLine
     from ishop4u_cli.services.catalogue import Catalogued
-
-
-NO_PRICE = "[yellow]no price[/]"  # Rich markup: colour on terminals, plain text in pipes
 
 
 def line_json(line: CartLine) -> dict[str, Any]:
@@ -51,6 +51,15 @@ def _date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else "-"  # the time is in the JSON
 
 
+def _money(amount: Decimal | None, currency: str) -> Text | str:
+    return no_price() if amount is None else money.format_amount(amount, currency)
+
+
+def _notes(notes: str | None) -> str:
+    """Notes on one line (a table row is one line; `cart list --json` has them as written)."""
+    return " ".join((notes or "").split())
+
+
 def _amounts(amounts: dict[str, Decimal]) -> str:
     return "\n".join(money.format_amount(amount, code) for code, amount in amounts.items())
 
@@ -67,40 +76,46 @@ def show_cart(cart: Cart, *, as_json: bool) -> None:
     if not cart.groups:
         render.message("Your cart is empty (add to it: ishop4u cart add URL).")
         return
-    from rich import box
-    from rich.table import Table
+    render.show(fitted(CART_COLUMNS, _cart_rows(cart), render.width()))
+    if cart.unpriced:
+        render.out(unpriced_note(cart.unpriced))
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("Name", overflow="fold", ratio=3)
-    table.add_column("Store", overflow="fold", ratio=1)
-    table.add_column("Unit price", justify="right", no_wrap=True)
-    table.add_column("Qty", justify="right", no_wrap=True)
-    table.add_column("Line total", justify="right", no_wrap=True)
-    table.add_column("Notes", overflow="fold", ratio=2)
-    table.add_column("Added", no_wrap=True)
+
+# When the terminal is narrow: Added goes first, then Unit price (Line total / Qty), Notes, Store.
+CART_COLUMNS = [
+    Column("ID", justify="right"),
+    Column("Name", flex=True, min_width=20, weight=3),
+    Column("Store", flex=True, min_width=11, weight=1, drop=3),  # "Other shops", "AliExpress" whole
+    Column("Unit price", justify="right", drop=1),
+    Column("Qty", justify="right"),
+    Column("Line total", justify="right"),
+    Column("Notes", flex=True, min_width=10, weight=2, drop=2),
+    Column("Added", drop=0),
+]
+
+
+def _cart_rows(cart: Cart) -> Rows:
+    rows = Rows()
     for group in cart.groups:
-        store = render.literal(group.source or "no store")
+        store = group.source or render.NO_STORE
         for line in group.lines:
-            table.add_row(
+            rows.add(
                 str(line.product_id),
-                render.literal(line.name),
+                line.name,
                 store,
-                NO_PRICE if line.price is None else money.format_amount(line.price, line.currency),
+                _money(line.price, line.currency),
                 str(line.quantity),
-                NO_PRICE if line.line_total is None else money.format_amount(line.line_total, line.currency),
-                render.literal(line.notes or ""),
+                _money(line.line_total, line.currency),
+                _notes(line.notes),
                 _date(line.added_at),
             )
-        subtotal = _amounts(group.subtotals) or "-"
         label = f"Subtotal {store}"
         if group.unpriced:
             label += f"\n(+ {group.unpriced} without a price)"
-        table.add_row("", label, "", "", "", subtotal, "", "", style="bold", end_section=True)
-    table.add_row("", "Total", "", "", "", _amounts(cart.totals) or "-", "", "", style="bold green")
-    render.show(table)
-    if cart.unpriced:
-        render.out(unpriced_note(cart.unpriced))
+        subtotal = _amounts(group.subtotals) or "-"
+        rows.add("", label, "", "", "", subtotal, "", "", style="bold", end_section=True)
+    rows.add("", "Total", "", "", "", _amounts(cart.totals) or "-", "", "", style="bold green")
+    return rows
 
 
 # ---------------------------------------------------------------- what a change did (stderr)

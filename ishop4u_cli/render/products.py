@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ishop4u_cli import money, render
+from ishop4u_cli.render import tables
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,24 +40,21 @@ def show_list(items: list[StoredProduct], *, as_json: bool) -> None:
     if not items:
         render.message("No products.")
         return
-    from rich import box
-    from rich.table import Table
-
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("Name", overflow="fold", ratio=2)
-    table.add_column("Price", justify="right", no_wrap=True)
-    table.add_column("Store", overflow="fold")
-    table.add_column("Affiliate link", overflow="fold", ratio=3)
+    rows = tables.Rows()
     for p in items:
-        table.add_row(
-            str(p.id),
-            render.literal(p.name),
-            "[yellow]no price[/]" if p.price is None else price_text(p),
-            render.literal(p.source or "-"),
-            render.literal(p.affiliate_link),
-        )
-    render.show(table)
+        price = tables.no_price() if p.price is None else price_text(p)
+        rows.add(str(p.id), p.name, price, p.source or render.NO_STORE, tables.link(p.affiliate_link))
+    render.show(tables.fitted(PRODUCT_COLUMNS, rows, render.width()))
+
+
+# A link cut short on a terminal still opens whole (OSC 8); piped, it prints whole.
+PRODUCT_COLUMNS = [
+    tables.Column("ID", justify="right"),
+    tables.Column("Name", flex=True, min_width=20, weight=2),
+    tables.Column("Price", justify="right", drop=1),
+    tables.Column("Store", flex=True, min_width=11, drop=0),
+    tables.Column("Affiliate link", flex=True, min_width=20, weight=3),
+]
 
 
 def show_one(found: ProductInCarts, *, as_json: bool) -> None:
@@ -67,7 +65,7 @@ def show_one(found: ProductInCarts, *, as_json: bool) -> None:
     render.out(f"id:             {p.id}")
     render.out(f"name:           {p.name}")
     render.out(f"price:          {price_text(p)}")
-    render.out(f"store:          {p.source or '-'}")
+    render.out(f"store:          {p.source or render.NO_STORE}")
     render.out(f"page:           {p.url or '-'}")
     render.out(f"affiliate link: {p.affiliate_link}")
     render.out(f"image:          {p.image_url or '-'}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ishop4u_cli import render
+from ishop4u_cli.render import tables
 
 if TYPE_CHECKING:
     from ishop4u_cli.services.sources import EditResult, Source, SourceSummary
@@ -29,27 +30,29 @@ def show_list(items: list[SourceSummary], *, as_json: bool) -> None:
     if as_json:
         render.json_doc({"sources": [summary_json(item) for item in items]})
         return
-    from rich import box
-    from rich.table import Table
-
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("Name", overflow="fold")
-    table.add_column("API name", no_wrap=True)
-    table.add_column("Base URL", overflow="fold")
-    table.add_column("Tag", overflow="fold")
-    table.add_column("Products", justify="right", no_wrap=True)
+    rows = tables.Rows()
     for item in items:
         s = item.source
-        table.add_row(
+        rows.add(
             str(s.id),
-            render.literal(s.name),
-            render.literal(s.api_name or "-"),
-            render.literal(s.base_url or "-"),
-            render.literal(s.tracking_id or "-"),
+            s.name,
+            s.api_name or "-",
+            tables.link(s.base_url) if s.base_url else "-",
+            s.tracking_id or "-",
             str(item.products),
         )
-    render.show(table)
+    render.show(tables.fitted(SOURCE_COLUMNS, rows, render.width()))
+
+
+# When the terminal is narrow the base URL goes first, then the api name.
+SOURCE_COLUMNS = [
+    tables.Column("ID", justify="right"),
+    tables.Column("Name", flex=True, min_width=12, weight=2),
+    tables.Column("API name", drop=1),
+    tables.Column("Base URL", flex=True, min_width=16, weight=2, drop=0),
+    tables.Column("Tag", flex=True, min_width=10, weight=1),
+    tables.Column("Products", justify="right"),
+]
 
 
 def show_one(item: SourceSummary, *, as_json: bool) -> None:

@@ -17,6 +17,7 @@ from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.services import users as users_service
 from ishop4u_cli.services.cart import Cart
+from ishop4u_cli.services.checkout import OTHER_SHOPS
 from ishop4u_cli.services.products import StoredProduct
 
 DEMO_TAG = "ishop4udemo-20"
@@ -105,7 +106,7 @@ def run_demo(directory: Path, *, say: Callable[[str], None] = lambda _text: None
                     quantity=quantity,
                     notes=notes,
                 )
-                store = result.product.source or "no store"
+                store = result.product.source or OTHER_SHOPS
                 say(f"Added product {result.product.id} ({store}) and {quantity} to the cart: {name}")
 
         # Adding again adds to the quantity (one atomic upsert).
