@@ -60,6 +60,8 @@ CART_COLUMNS = (
 )
 CART_IGNORED = frozenset({"product_id", "line_total"})
 CART_SUFFIXES = {".json": "json", ".csv": "csv"}
+# A cart's JSON document is read whole: the export of a 10,000-item cart is about 6 million characters.
+MAX_DOCUMENT_CHARS = 64 * 1024 * 1024
 
 
 # ---------------------------------------------------------------- export
@@ -116,8 +118,15 @@ def cart_rows(source: Input, fmt: str | None) -> Iterator[Row]:
 
 def _json_items(name: str, lines: Iterable[str]) -> Iterator[Row]:
     """The items of a JSON document {"items": [...]} (read whole: a cart is not a catalogue)."""
+    parts: list[str] = []
+    size = 0
+    for line in lines:
+        size += len(line)
+        if size > MAX_DOCUMENT_CHARS:
+            raise UsageError(f"{name}: more than {MAX_DOCUMENT_CHARS:,} characters: not a cart to import")
+        parts.append(line)
     try:
-        doc = json.loads("".join(lines), parse_float=Decimal, parse_constant=no_constant)
+        doc = json.loads("".join(parts), parse_float=Decimal, parse_constant=no_constant)
     except ValueError as exc:
         raise UsageError(f"{name}: not valid JSON: {exc}") from None
     items = doc.get("items") if isinstance(doc, dict) else None

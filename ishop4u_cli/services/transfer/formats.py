@@ -19,6 +19,9 @@ from typing import Any
 from ishop4u_cli import money
 from ishop4u_cli.errors import NotFound, UsageError
 
+# A header naming more columns than this is not a file we wrote or read (ours have at most 12).
+MAX_COLUMNS = 100
+
 
 @dataclass(frozen=True)
 class Row:
@@ -95,15 +98,22 @@ def csv_rows(
         raise UsageError(f"{name}: line {reader.line_num}: not valid CSV: {exc}") from None
     if header is None or not any(h.strip() for h in header):
         raise UsageError(f"{name} has no header row: the first line names the columns ({', '.join(columns)})")
+    if len(header) > MAX_COLUMNS:
+        raise UsageError(
+            f"{name}: the header names {len(header):,} columns, more than {MAX_COLUMNS}"
+            f" (the columns are: {', '.join(columns)})"
+        )
     keys = [h.strip().lower() for h in header]
     unknown = [h for h in keys if h not in columns and h not in ignored]
     if unknown:
         raise UsageError(
             f"{name}: unknown column {unknown[0]!r} in the header (the columns are: {', '.join(columns)})"
         )
-    repeated = sorted({k for k in keys if keys.count(k) > 1})
-    if repeated:
-        raise UsageError(f"{name}: the column {repeated[0]!r} appears twice in the header")
+    seen: set[str] = set()
+    for key in keys:  # in one pass: the first column named a second time
+        if key in seen:
+            raise UsageError(f"{name}: the column {key!r} appears twice in the header")
+        seen.add(key)
     missing = [k for k in required if k not in keys]
     if missing:
         raise UsageError(f"{name}: the header has no {missing[0]!r} column")

@@ -1,5 +1,10 @@
 """The file (or stdin) an import reads: UTF-8 text streamed, with its size for progress and a
-second reading when a retried transaction needs one."""
+second reading when a retried transaction needs one.
+
+Only a regular file or stdin is read (not /dev/zero, a FIFO or a socket), line by line, and no
+line may be longer than MAX_LINE_CHARS: a file that never ends, or never ends a line, is
+refused after a bounded read instead of filling the memory.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,32 @@ from typing import IO
 from ishop4u_cli.errors import NotFound, UsageError
 
 Progress = Callable[[int, int], None]  # (bytes read so far, rows read so far)
+
+# A compact one-line `cart list --json` of a 10,000-item cart is about 4 million characters.
+MAX_LINE_CHARS = 8 * 1024 * 1024
+
+
+class Lines:
+    """An Input's text, line by line (line endings kept); UsageError for an over-long line."""
+
+    def __init__(self, source: Input) -> None:
+        self._source = source
+        self.number = 0
+
+    def __iter__(self) -> Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._source._text.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise UsageError(
+                f"{self._source.name}: line {self.number} is longer than {MAX_LINE_CHARS:,} characters:"
+                " not a file to import"
+            )
+        return line
 
 
 class Input:
@@ -41,8 +72,9 @@ class Input:
         return io.TextIOWrapper(self._raw, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
 
     @property
-    def text(self) -> io.TextIOWrapper:
-        return self._text
+    def text(self) -> Lines:
+        """The text from where it is now, line by line, each line at most MAX_LINE_CHARS long."""
+        return Lines(self)
 
     def position(self) -> int:
         """Bytes read so far (what the decoder has taken from the file)."""
@@ -66,6 +98,33 @@ class Input:
             self._raw.close()
 
 
+def _open_regular_file(path: str) -> IO[bytes]:
+    """PATH opened for reading when it is a regular file (symlinks followed); errors say why not.
+
+    Opened without blocking, so that a FIFO nobody writes to is refused rather than waited on.
+    """
+    file = Path(path).expanduser()
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(file, flags)
+    except FileNotFoundError:
+        raise NotFound(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not a file to import") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise UsageError(f"{path} is a directory, not a file to import")
+        raise UsageError(
+            f"{path} is not a regular file (a device, pipe or socket): import reads files, or stdin with -"
+        )
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
 @contextmanager
 def open_input(path: str) -> Iterator[Input]:
     """PATH opened for reading, or stdin for '-'; NotFound (exit 3) when there is no such file."""
@@ -75,16 +134,7 @@ def open_input(path: str) -> Iterator[Input]:
             raw = io.BytesIO(sys.stdin.read().encode("utf-8"))
         source = Input("stdin", raw, owned=False)
     else:
-        file = Path(path).expanduser()
-        try:
-            raw = open(file, "rb")  # noqa: SIM115 - closed by Input.close
-        except FileNotFoundError:
-            raise NotFound(f"no such file: {path}") from None
-        except IsADirectoryError:
-            raise UsageError(f"{path} is a directory, not a file to import") from None
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-        source = Input(path, raw, owned=True)
+        source = Input(path, _open_regular_file(path), owned=True)
     try:
         yield source
     finally:
