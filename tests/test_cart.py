@@ -318,3 +318,61 @@ def test_notes_keep_lines_but_lose_control_characters(ann):
     assert ann("cart", "add", str(pid), "--notes", "  wrap it\nblue \x1b[2J paper  ").exit_code == 0
     assert cart_doc(ann)["items"][0]["notes"] == "wrap it\nblue  [2J paper"
     assert ann("cart", "update", str(pid), "--notes", "x" * 1001).exit_code == 2
+
+
+def test_add_a_new_page_with_its_price_in_one_step(ann, db_rows):
+    r = ann(
+        "cart", "add", "https://www.walmart.com/ip/123456789", "--price", "19.99", "--name", "Desk lamp",
+        "--currency", "eur", "--qty", "2", "--no-fetch", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r
+    assert json.loads(r.stdout)["added"][0]["new_product"] is True
+    (item,) = cart_doc(ann)["items"]
+    assert (item["name"], item["price"], item["currency"], item["quantity"]) == (
+        "Desk lamp",
+        "19.99",
+        "EUR",
+        2,
+    )
+    assert r.stderr.splitlines()[0] == "Added product 1: Desk lamp (Walmart)"
+
+
+def test_add_with_a_price_for_a_stored_page_keeps_it_and_says_how_to_edit(ann):
+    pid = product(ann, "https://www.walmart.com/ip/123456789", "--price", "5", "--name", "Lamp")
+    r = ann("cart", "add", "https://www.walmart.com/ip/123456789", "--price", "19.99")
+    assert r.exit_code == 0, r
+    assert r.stderr.splitlines()[:2] == [
+        f"Product {pid} is already stored for this page: Lamp (Walmart)",
+        f"Kept it as it is, ignoring --price (to change it: ishop4u product edit {pid} ...)",
+    ]
+    assert [(i["price"], i["quantity"]) for i in cart_doc(ann)["items"]] == [("5.00", 1)]
+
+
+@pytest.mark.parametrize(
+    ("items", "named"),
+    [
+        (["https://shop.example/a", "https://shop.example/b"], "--price describes one product page"),
+        (["-"], "not - (stdin)"),
+        (["1"], "not the stored product 1 (to change it: ishop4u product edit 1 --price ...)"),
+    ],
+)
+def test_price_with_several_items_stdin_or_an_id_is_a_usage_error(ann, db_rows, items, named):
+    product(ann, "https://shop.example/c")
+    before = db_rows()
+    r = ann("cart", "add", *items, "--price", "1", input="https://shop.example/d\n")
+    assert r.exit_code == 2, r
+    assert named in r.stderr and r.stderr.startswith("Error: ")
+    assert db_rows() == before
+
+
+def test_an_address_without_https_gets_a_hint(ann, db_rows):
+    before = db_rows()
+    r = ann("cart", "add", "amazon.com/dp/B0C1234567")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: item 'amazon.com/dp/B0C1234567': not a product id or an http(s) URL: "
+        "'amazon.com/dp/B0C1234567' (a web address starts with https://: "
+        "did you mean https://amazon.com/dp/B0C1234567?)\n",
+    )
+    assert "did you mean" not in ann("cart", "add", "mug").stderr  # not an address: no guess
+    assert db_rows() == before

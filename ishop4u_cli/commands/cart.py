@@ -42,19 +42,39 @@ def add(
     notes: Annotated[
         str | None, typer.Option("--notes", metavar="TEXT", help="A note kept with each item.")
     ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="TEXT", help="With one new product URL: its name.")
+    ] = None,
+    price: Annotated[
+        str | None,
+        typer.Option("--price", metavar="PRICE", help="With one new product URL: its price, e.g. 19.99."),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            metavar="CODE",
+            help="With one new product URL: its currency (ISO 4217). Default: $ISHOP4U_CURRENCY, else USD.",
+        ),
+    ] = None,
     no_fetch: Annotated[
         bool, typer.Option("--no-fetch", help="Do not read product pages for missing names or prices.")
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Add products (ids or URLs) to your cart, all in one transaction; re-adding adds to the quantity."""
-    from ishop4u_cli.render import cart as view
-    from ishop4u_cli.services import cart, catalogue
+    """Add products (ids or URLs) to your cart, all in one transaction; re-adding adds to the quantity.
 
-    quantity = cart.parse_quantity(qty)
-    requests = cart.parse_items(items, read_stdin=sys.stdin.read)
+    With --price, --name or --currency: store one new product page and add it, in one step.
+    """
+    from ishop4u_cli.render import cart as view
+    from ishop4u_cli.services import cart_items, catalogue
+
+    quantity = cart_items.parse_quantity(qty)
+    requests = catalogue.cart_requests(
+        items, read_stdin=sys.stdin.read, name=name, price=price, currency=currency
+    )
     if notes is not None:
-        cart.clean_notes(notes)  # bad notes fail before any page is read
+        cart_items.clean_notes(notes)  # bad notes fail before any page is read
     order = catalogue.CartOrder(quantity=quantity, notes=notes)
     result = catalogue.add(state(ctx), requests, fetch=not no_fetch, cart=order)
     view.added(result, as_json=as_json)
@@ -83,9 +103,9 @@ def update(
 ) -> None:
     """Set the quantity or the notes of a product in your cart."""
     from ishop4u_cli.render import cart as view
-    from ishop4u_cli.services import auth, cart
+    from ishop4u_cli.services import auth, cart, cart_items
 
-    quantity = cart.parse_quantity(qty) if qty is not None else None
+    quantity = cart_items.parse_quantity(qty) if qty is not None else None
     line = state(ctx).transaction(
         lambda s: cart.update_item(
             s, user_id=auth.current_user(s).id, product_id=product_id, quantity=quantity, notes=notes

@@ -130,6 +130,8 @@ def added(result: Catalogued, *, as_json: bool) -> None:
         p = item.product
         if item.product_created:
             products_view.product_created(p)
+        elif item.ignored:
+            products_view.kept(p, item.ignored)
         render.message(f"Cart: {item.added} x product {p.id} ({p.name}); quantity now {item.quantity}.")
     if as_json:
         render.json_doc(

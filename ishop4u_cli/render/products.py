@@ -87,11 +87,15 @@ def _add_result(result: AddResult) -> None:
     if result.created:
         render.message(f"Added product {p.id}: {p.name}{_store(p)}")
         return
+    kept(p, result.ignored)
+
+
+def kept(p: StoredProduct, ignored: Sequence[str]) -> None:
+    """A page already stored: the product stays as it is, whatever options were given for it."""
     render.message(f"Product {p.id} is already stored for this page: {p.name}{_store(p)}")
-    if result.ignored:
+    if ignored:
         render.message(
-            f"Kept it as it is, ignoring {', '.join(result.ignored)} "
-            f"(to change it: ishop4u product edit {p.id} ...)"
+            f"Kept it as it is, ignoring {', '.join(ignored)} (to change it: ishop4u product edit {p.id} ...)"
         )
 
 

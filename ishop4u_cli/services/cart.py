@@ -9,7 +9,7 @@ Money is summed here in Decimal, never with SUM() in SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,85 +21,16 @@ from ishop4u_cli import money
 from ishop4u_cli.errors import NotFound, UsageError
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services import sources as sources_service
-from ishop4u_cli.services.products import NewProduct, StoredProduct
+from ishop4u_cli.services.cart_items import (  # noqa: F401 - QTY_MIN, QTY_MAX: the cart's rules, named here too
+    QTY_MAX,
+    QTY_MIN,
+    ItemRequest,
+    check_quantity,
+    clean_notes,
+)
+from ishop4u_cli.services.products import StoredProduct
 from ishop4u_cli.sql import upsert_insert
 from ishop4u_cli.tables import cart_items, products, sources
-from ishop4u_cli.text import without_controls
-
-QTY_MIN = 1
-QTY_MAX = 9999
-NOTES_MAX = 1000
-
-
-def check_quantity(quantity: int) -> int:
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or not QTY_MIN <= quantity <= QTY_MAX:
-        raise UsageError(f"a quantity is a whole number from {QTY_MIN} to {QTY_MAX}, not {quantity!r}")
-    return quantity
-
-
-def parse_quantity(text: str) -> int:
-    """A quantity typed on the command line: '3' -> 3; UsageError naming anything else."""
-    raw = text.strip()
-    if not raw.isascii() or not raw.isdigit() or not QTY_MIN <= int(raw) <= QTY_MAX:
-        raise UsageError(f"a quantity is a whole number from {QTY_MIN} to {QTY_MAX}, not {text!r}")
-    return int(raw)
-
-
-def clean_notes(notes: str) -> str | None:
-    """Notes as given ('' clears them); at most NOTES_MAX characters."""
-    cleaned = without_controls(notes, keep_newlines=True).strip()
-    if len(cleaned) > NOTES_MAX:
-        raise UsageError(f"notes have at most {NOTES_MAX} characters, not {len(cleaned)}")
-    return cleaned or None
-
-
-# ---------------------------------------------------------------- what to add
-
-
-@dataclass(frozen=True)
-class ItemRequest:
-    """One ITEM of `cart add`: a product id, or a product page to store on the way."""
-
-    label: str  # how errors name it: "item '12'", "line 3 of stdin ('12')"
-    product_id: int | None = None
-    new: NewProduct | None = None
-
-
-def parse_item(text: str, *, label: str) -> ItemRequest:
-    """A product id ('12') or a URL; UsageError prefixed with LABEL otherwise."""
-    raw = text.strip()
-    if raw.isdigit():
-        return ItemRequest(label=label, product_id=int(raw))
-    if "://" not in raw:
-        raise UsageError(f"{label}: not a product id or an http(s) URL: {raw!r}")
-    try:
-        new = products_service.parse_new_product(raw)
-    except UsageError as exc:
-        raise UsageError(f"{label}: {exc}") from None
-    return ItemRequest(label=label, new=new)
-
-
-def parse_items(items: list[str], *, read_stdin: Callable[[], str]) -> list[ItemRequest]:
-    """The ITEMs of `cart add`; '-' reads more from stdin, one a line, skipping blank lines."""
-    requests: list[ItemRequest] = []
-    for arg in items:
-        if arg.strip() == "-":
-            lines = read_stdin().splitlines()
-            found = 0
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                found += 1
-                label = f"line {number} of stdin ({line.strip()!r})"
-                requests.append(parse_item(line, label=label))
-            if not found:
-                raise UsageError("no items on stdin: give one product id or URL a line")
-        else:
-            requests.append(parse_item(arg, label=f"item {arg.strip()!r}"))
-    if not requests:
-        raise UsageError("give at least one product id or URL (or - to read them from stdin)")
-    return requests
-
 
 # ---------------------------------------------------------------- adding
 
@@ -111,6 +42,7 @@ class Added:
     quantity: int  # the quantity in the cart now
     added: int  # what this command added
     product_created: bool
+    ignored: tuple[str, ...] = ()  # options given for a product page already stored (kept as it is)
 
 
 def add_items(
@@ -124,25 +56,25 @@ def add_items(
     """Add every request in this one transaction; the first bad one raises and nothing stays."""
     check_quantity(quantity)
     note = clean_notes(notes) if notes is not None else None
-    resolved: list[tuple[ItemRequest, StoredProduct, bool]] = []
+    resolved: list[tuple[ItemRequest, StoredProduct, bool, tuple[str, ...]]] = []
     for request in requests:
-        created = False
+        created, ignored = False, ()
         try:
             if request.new is not None:
                 result = products_service.add_product(session, request.new)
-                product, created = result.product, result.created
+                product, created, ignored = result.product, result.created, tuple(result.ignored)
             else:
                 assert request.product_id is not None
                 product = products_service.get_product(session, request.product_id)
         except (UsageError, NotFound) as exc:
             raise type(exc)(f"{request.label}: {exc}") from None
-        resolved.append((request, product, created))
+        resolved.append((request, product, created, ignored))
     # Upsert in product-id order (a stable sort keeps repeats in the order given): two
     # concurrent adds naming the same products in different orders would otherwise lock
     # the cart rows in opposite orders and deadlock on PostgreSQL.
     totals: dict[int, int] = {}
     for index in sorted(range(len(resolved)), key=lambda i: resolved[i][1].id):
-        request, product, _ = resolved[index]
+        request, product, _, _ = resolved[index]
         total = _upsert(
             session,
             user_id=user_id,
@@ -158,8 +90,8 @@ def add_items(
             )
         totals[index] = total
     return [
-        Added(request.label, product, totals[index], quantity, created)
-        for index, (request, product, created) in enumerate(resolved)
+        Added(request.label, product, totals[index], quantity, created, ignored)
+        for index, (request, product, created, ignored) in enumerate(resolved)
     ]
 
 

@@ -26,10 +26,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from ishop4u_cli.services import auth
+from ishop4u_cli.errors import UsageError
+from ishop4u_cli.services import auth, cart_items
 from ishop4u_cli.services import cart as cart_service
 from ishop4u_cli.services import products as products_service
-from ishop4u_cli.services.cart import Added, ItemRequest
+from ishop4u_cli.services.cart import Added
+from ishop4u_cli.services.cart_items import ItemRequest
 from ishop4u_cli.services.products import AddResult, NewProduct
 
 if TYPE_CHECKING:
@@ -69,6 +71,49 @@ class Catalogued:
     products: list[AddResult]  # without a cart order: one per product
     cart: list[Added]  # with a cart order: one per item
     warnings: list[PageWarning]
+
+
+def cart_requests(
+    items: list[str],
+    *,
+    read_stdin: Callable[[], str],
+    name: str | None = None,
+    price: str | None = None,
+    currency: str | None = None,
+) -> list[ItemRequest]:
+    """The ITEMs of `cart add`, checked; with NAME, PRICE or CURRENCY, the one new product page they describe.
+
+    `cart add URL --price 19.99` stores the product and adds it in one step. Those
+    options describe one page, so with several items (or stdin, or a product id)
+    they are a usage error. For a page already stored they are ignored, as
+    `product add` ignores them, and the result says so (Added.ignored).
+    """
+    given = [
+        opt
+        for opt, value in (("--name", name), ("--price", price), ("--currency", currency))
+        if value is not None
+    ]
+    if not given:
+        return cart_items.parse_items(items, read_stdin=read_stdin)
+    options = " and ".join(given) + (" describe" if len(given) > 1 else " describes")
+    if any(item.strip() == "-" for item in items):
+        raise UsageError(f"{options} one product page: give its URL, not - (stdin)")
+    if len(items) != 1:
+        raise UsageError(
+            f"{options} one product page: give one URL with {'them' if len(given) > 1 else 'it'}, "
+            f"not {len(items)} items (add the others with another ishop4u cart add)"
+        )
+    (request,) = cart_items.parse_items(items, read_stdin=read_stdin)
+    if request.new is None:
+        raise UsageError(
+            f"{options} a new product page, not the stored product {request.product_id} "
+            f"(to change it: ishop4u product edit {request.product_id} {given[0]} ...)"
+        )
+    try:
+        new = products_service.parse_new_product(request.new.url, name=name, price=price, currency=currency)
+    except UsageError as exc:
+        raise UsageError(f"{request.label}: {exc}") from None
+    return [ItemRequest(label=request.label, new=new)]
 
 
 def add(
