@@ -10,16 +10,22 @@ import sys
 import time
 from typing import Literal
 
+CTRL_C, CTRL_D = "\x03", "\x04"  # typed as they are, without Enter: interrupt, end of input
+
 
 def run_at_terminal(
-    args: list[str], answers: list[str], env: dict[str, str] | None = None, timeout: float = 30
+    args: list[str], answers: list[str], env: dict[str, str | None] | None = None, timeout: float = 30
 ) -> tuple[int, str]:
-    """Run `ishop4u ARGS` on a pseudo-terminal, typing each answer when a prompt waits; (exit, screen)."""
+    """Run `ishop4u ARGS` on a pseudo-terminal, typing each answer when a prompt waits; (exit, screen).
+
+    Each answer is followed by Enter, except CTRL_C and CTRL_D. An ENV value of None unsets that variable.
+    """
+    child_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}
     pid, fd = pty.fork()
     if pid == 0:  # the child: its controlling terminal is the pty
-        os.execve(sys.executable, [sys.executable, "-m", "ishop4u_cli", *args], {**os.environ, **(env or {})})
+        os.execve(sys.executable, [sys.executable, "-m", "ishop4u_cli", *args], child_env)
     screen = b""
-    pending = [a.encode() + b"\n" for a in answers]
+    pending = [a.encode() + (b"" if a in (CTRL_C, CTRL_D) else b"\n") for a in answers]
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:

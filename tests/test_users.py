@@ -30,8 +30,12 @@ def login(cli, email: str, password: str = PW):
     return cli("user", "login", email, "--password-stdin", input=password + "\n")
 
 
-def session_file() -> Path:
-    return settings.session_path()
+def session_file(cli) -> Path:
+    """The session file of the test's database on this machine."""
+    from ishop4u_cli import db
+    from ishop4u_cli.services import session_files
+
+    return session_files.path_for(session_files.database_key(db.to_url(cli.db_url)))
 
 
 def scalar(engine, sql: str, **params):
@@ -210,7 +214,7 @@ def test_wrong_password_fails_and_writes_nothing(cli, engine):
     assert result.stderr == "Error: wrong email or password\n"
     assert result.stdout == ""
     assert_no_secret(result, "not-the-pw")
-    assert not session_file().exists()
+    assert not session_file(cli).exists()
     assert scalar(engine, "SELECT count(*) FROM sessions") == 0
     assert stored_hash(engine, "ann@example.com") == before
 
@@ -225,11 +229,12 @@ def test_unknown_email_gives_the_same_answer(cli):
 
 def test_session_file_is_private_and_holds_no_password(cli, engine):
     add(cli, "Ann", "ann@example.com")
-    path = session_file()
-    assert path.parent == settings.state_dir()
+    path = session_file(cli)
+    assert path.parent.parent == settings.state_dir()
     if sys.platform != "win32":
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(settings.state_dir().stat().st_mode) == 0o700
     content = path.read_text()
     assert PW not in content
     token = json.loads(content)["token"]
@@ -240,9 +245,9 @@ def test_session_file_is_private_and_holds_no_password(cli, engine):
 
 def test_login_again_replaces_the_session(cli, engine):
     add(cli, "Ann", "ann@example.com")
-    first = session_file().read_text()
+    first = session_file(cli).read_text()
     assert login(cli, "ann@example.com").exit_code == 0
-    assert session_file().read_text() != first
+    assert session_file(cli).read_text() != first
     assert scalar(engine, "SELECT count(*) FROM sessions") == 1
 
 
@@ -301,26 +306,26 @@ def test_production_hasher_is_argon2id_at_rfc9106_parameters(monkeypatch):
 
 def test_forged_session_file_naming_another_user(cli, engine):
     add(cli, "Ann", "ann@example.com")
-    ann_file = session_file().read_text()
+    ann_file = session_file(cli).read_text()
     add(cli, "Bob", "bob@example.com", BOB_PW)
     assert login(cli, "bob@example.com", BOB_PW).exit_code == 0
-    bob = json.loads(session_file().read_text())
+    bob = json.loads(session_file(cli).read_text())
     ann_id = user_id(engine, "ann@example.com")
 
     # Bob's token, edited to name Ann.
-    session_file().write_text(json.dumps({**bob, "user_id": ann_id, "email": "ann@example.com"}))
+    session_file(cli).write_text(json.dumps({**bob, "user_id": ann_id, "email": "ann@example.com"}))
     assert_not_signed_in(cli("user", "whoami"))
     # Ann's old token: replaced by Bob's sign-in on this machine, so no longer valid.
-    session_file().write_text(ann_file)
+    session_file(cli).write_text(ann_file)
     assert_not_signed_in(cli("user", "whoami"))
     # A made-up token.
-    session_file().write_text(json.dumps({**bob, "token": "A" * 43}))
+    session_file(cli).write_text(json.dumps({**bob, "token": "A" * 43}))
     assert_not_signed_in(cli("user", "whoami"))
     # Not a session file at all.
-    session_file().write_text("garbage\n")
+    session_file(cli).write_text("garbage\n")
     assert_not_signed_in(cli("user", "whoami"))
     # Bob's real file still works.
-    session_file().write_text(json.dumps(bob))
+    session_file(cli).write_text(json.dumps(bob))
     assert whoami_json(cli)["email"] == "bob@example.com"
 
 
@@ -333,16 +338,16 @@ def test_removed_users_session_is_not_signed_in(cli, engine):
 
 def test_logout_ends_the_session(cli, engine):
     add(cli, "Ann", "ann@example.com")
-    saved = session_file().read_text()
+    saved = session_file(cli).read_text()
     result = cli("user", "logout")
     assert result.exit_code == 0
     assert result.stderr == "Signed out Ann <ann@example.com>.\n"
-    assert not session_file().exists()
+    assert not session_file(cli).exists()
     assert scalar(engine, "SELECT count(*) FROM sessions") == 0
     assert_not_signed_in(cli("user", "whoami"))
     assert_not_signed_in(cli("user", "whoami", "--json"))
     # A copy of the old file is worth nothing now.
-    session_file().write_text(saved)
+    session_file(cli).write_text(saved)
     assert_not_signed_in(cli("user", "whoami"))
     assert cli("user", "logout").stderr == "Signed out (the session had already ended).\n"
     assert cli("user", "logout").stderr == "Not signed in; nothing to do.\n"
@@ -492,19 +497,20 @@ def test_remove_deletes_the_user_their_cart_and_sessions(cli, engine):
     add(cli, "Bob", "bob@example.com", BOB_PW)
     add_cart_items(engine, "ann@example.com", 2)
     add_cart_items(engine, "bob@example.com", 1)
-    saved = session_file().read_text()
+    saved = session_file(cli).read_text()
     result = cli("user", "remove", "ANN@example.com", "--password-stdin", "--yes", input=PW + "\n")
     assert result.exit_code == 0, result
     assert result.stderr == (
-        "Removed Ann <ann@example.com> and their cart (2 items).\nNobody is signed in on this machine now.\n"
+        "Removed Ann <ann@example.com> and their cart (2 items).\n"
+        "Nobody is signed in to this database on this machine now.\n"
     )
     assert_no_secret(result, PW)
     assert scalar(engine, "SELECT count(*) FROM users") == 1
     assert scalar(engine, "SELECT count(*) FROM cart_items") == 1  # Bob's
     assert scalar(engine, "SELECT count(*) FROM sessions") == 0
-    assert not session_file().exists()
+    assert not session_file(cli).exists()
     assert_not_signed_in(cli("user", "whoami"))
-    session_file().write_text(saved)  # a kept copy of the removed user's session
+    session_file(cli).write_text(saved)  # a kept copy of the removed user's session
     assert_not_signed_in(cli("user", "whoami"))
 
     missing = cli("user", "remove", "ann@example.com", "--password-stdin", "--yes", input=PW + "\n")

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state, stdin_is_terminal
+from ishop4u_cli.commands._shared import JsonOption, YesOption, ask, confirm, state, stdin_is_terminal
 from ishop4u_cli.errors import UsageError
 
 app = typer.Typer(
@@ -56,33 +56,56 @@ def _stdin_password() -> str:
     return password
 
 
-def _read_password(from_stdin: bool, prompt: str = "Password") -> str:
+def _ask_password(prompt: str) -> str:
+    """A hidden prompt. Ctrl-D is an empty password, refused (exit 2); Ctrl-C is exit 130."""
+    from ishop4u_cli.services import passwords
+
+    password = ask(lambda: typer.prompt(prompt, hide_input=True, err=True), hidden=True) or ""
+    passwords.check_entered(password)
+    return password
+
+
+def _ask_new_password(prompt: str) -> str:
+    """A new password typed twice; its length is checked before it is asked again."""
+    from ishop4u_cli.render import users as view
+    from ishop4u_cli.services import passwords
+
+    while True:
+        password = _ask_password(prompt)
+        passwords.check_new_password(password)
+        if _ask_password(view.REPEAT_PROMPT) == password:
+            return password
+        view.passwords_differ()
+
+
+def _read_password(from_stdin: bool, prompt: str) -> str:
     if from_stdin:
         return _stdin_password()
     _need_terminal("the password")
-    return typer.prompt(prompt, hide_input=True, err=True)
+    return _ask_password(prompt)
 
 
-def _read_new_password(from_stdin: bool, prompt: str = "Password") -> str:
+def _read_new_password(from_stdin: bool) -> str:
     """A new password: from stdin, or typed twice at a hidden prompt."""
+    from ishop4u_cli.render import users as view
     from ishop4u_cli.services import passwords
 
-    if from_stdin:
-        password = _stdin_password()
-    else:
+    if not from_stdin:
         _need_terminal("the password")
-        password = typer.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)
+        return _ask_new_password(view.PASSWORD_PROMPT)
+    password = _stdin_password()
     passwords.check_new_password(password)
     return password
 
 
 def _read_old_and_new(from_stdin: bool) -> tuple[str, str]:
+    from ishop4u_cli.render import users as view
     from ishop4u_cli.services import passwords
 
     if not from_stdin:
         _need_terminal("the passwords")
-        old = typer.prompt("Current password", hide_input=True, err=True)
-        return old, _read_new_password(False, prompt="New password")
+        old = _ask_password(view.CURRENT_PASSWORD_PROMPT)
+        return old, _ask_new_password(view.NEW_PASSWORD_PROMPT)
     lines = [line.removesuffix("\r") for line in _strip_one_newline(sys.stdin.read()).split("\n")]
     if len(lines) != 2 or not lines[0] or not lines[1]:
         raise UsageError(
@@ -104,7 +127,7 @@ def add(
     ],
     password_stdin: PasswordStdinOption = False,
 ) -> None:
-    """Create an account; it is signed in when nobody is signed in here."""
+    """Create an account; it is signed in when nobody is signed in to this database here."""
     from ishop4u_cli.render import users as view
     from ishop4u_cli.services import auth, users
 
@@ -117,37 +140,34 @@ def add(
             users.ensure_email_free(session, email)
     password = _read_new_password(password_stdin)
     with st.session() as session:
-        user = users.create_user(session, name=name, email=email, password=password)
-        current = auth.signed_in_user(session)
-        if current is None:
-            auth.sign_in(session, user)
-    view.created(user, signed_in=current is None, current=current)
+        registered = auth.register(session, name=name, email=email, password=password)
+    view.created(registered)
 
 
 @app.command("login")
 def login(ctx: typer.Context, email: EmailArgument, password_stdin: PasswordStdinOption = False) -> None:
-    """Sign in as EMAIL on this machine."""
+    """Sign in as EMAIL to this database on this machine."""
     from ishop4u_cli.render import users as view
     from ishop4u_cli.services import auth
 
-    password = _read_password(password_stdin)
+    password = _read_password(password_stdin, view.PASSWORD_PROMPT)
     with state(ctx).session() as session:
         user = auth.login(session, email=email, password=password)
     view.signed_in(user)
 
 
 @app.command("logout")
-def logout(ctx: typer.Context) -> None:
-    """Sign out on this machine (the session ends in the database too)."""
+def logout(
+    ctx: typer.Context,
+    everywhere: Annotated[
+        bool, typer.Option("--all", help="Sign out of every database on this machine, not only this one.")
+    ] = False,
+) -> None:
+    """Sign out of this database on this machine (the session ends in the database too)."""
     from ishop4u_cli.render import users as view
     from ishop4u_cli.services import auth
 
-    had_file = auth.session_file_exists()
-    user = None
-    if had_file:
-        with state(ctx).session() as session:
-            user = auth.logout(session)
-    view.signed_out(user, had_file=had_file)
+    view.signed_out(auth.sign_out(state(ctx), everywhere=everywhere))
 
 
 @app.command("whoami")
@@ -185,7 +205,7 @@ def passwd(
 ) -> None:
     """Change your password: the current one, then the new one twice."""
     from ishop4u_cli.render import users as view
-    from ishop4u_cli.services import auth, users
+    from ishop4u_cli.services import auth
 
     st = state(ctx)
     if not password_stdin:
@@ -194,10 +214,8 @@ def passwd(
         auth.current_user(session)  # not signed in: say so before asking anything
     old, new = _read_old_and_new(password_stdin)
     with st.session() as session:
-        user = auth.current_user(session)
-        users.change_password(session, user, old_password=old, new_password=new)
-        ended = auth.end_other_sessions(session, user)
-    view.password_changed(user, other_sessions_ended=ended)
+        changed = auth.change_password(session, old_password=old, new_password=new)
+    view.password_changed(changed)
 
 
 @app.command("remove")
@@ -215,15 +233,11 @@ def remove(
         raise UsageError(
             "removing a user needs a confirmation and stdin is not a terminal; pass --yes to answer it"
         )
-    password = _read_password(password_stdin, prompt=view.password_prompt(email))
+    password = _read_password(password_stdin, view.password_prompt(email))
     st = state(ctx)
     with st.session() as session:
         plan = users.plan_removal(session, email=email, password=password)
     confirm(view.removal_question(name=plan.name, email=plan.email, cart_items=plan.cart_items), yes=yes)
     with st.session() as session:
-        here = auth.signed_in_user(session)
-        users.remove_user(session, plan)
-    was_here = here is not None and here.id == plan.user_id
-    if was_here:
-        auth.forget_session_file()
+        was_here = auth.remove_account(session, plan)
     view.removed(name=plan.name, email=plan.email, cart_items=plan.cart_items, was_signed_in_here=was_here)

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 from ishop4u_cli import render
 
 if TYPE_CHECKING:
+    from ishop4u_cli.services.auth import PasswordChanged, Registered, SignedOut
     from ishop4u_cli.services.users import Account
+
+PASSWORD_PROMPT = "Password"
+CURRENT_PASSWORD_PROMPT = "Current password"
+NEW_PASSWORD_PROMPT = "New password"
+REPEAT_PROMPT = "Repeat for confirmation"
 
 
 def _who(user: Account) -> str:
@@ -24,9 +30,10 @@ def user_doc(user: Account) -> dict[str, Any]:
     return {"id": user.id, "name": user.name, "email": user.email, "created_at": user.created_at}
 
 
-def created(user: Account, *, signed_in: bool, current: Account | None) -> None:
+def created(registered: Registered) -> None:
+    user, current = registered.user, registered.current
     render.message(f"Created user {_who(user)} (id {user.id}).")
-    if signed_in:
+    if registered.signed_in:
         render.message(f"Signed in as {_who(user)}.")
     elif current is not None:
         render.message(f"Still signed in as {_who(current)}; to switch, run: ishop4u user login {user.email}")
@@ -36,13 +43,15 @@ def signed_in(user: Account) -> None:
     render.message(f"Signed in as {_who(user)}.")
 
 
-def signed_out(user: Account | None, *, had_file: bool) -> None:
-    if user is not None:
-        render.message(f"Signed out {_who(user)}.")
-    elif had_file:
+def signed_out(result: SignedOut) -> None:
+    if result.user is not None:
+        render.message(f"Signed out {_who(result.user)}.")
+    elif result.had_session:
         render.message("Signed out (the session had already ended).")
-    else:
+    elif not result.others:
         render.message("Not signed in; nothing to do.")
+    if result.others:
+        render.message(f"Signed out of {render.plural(result.others, 'other database')} on this machine.")
 
 
 def whoami(user: Account, *, as_json: bool) -> None:
@@ -72,10 +81,16 @@ def user_list(users: list[Account], *, as_json: bool) -> None:
     render.show(table)
 
 
-def password_changed(user: Account, *, other_sessions_ended: int) -> None:
-    render.message(f"Changed the password of {_who(user)}.")
-    if other_sessions_ended:
-        render.message(f"Signed out {render.plural(other_sessions_ended, 'other session')} of this account.")
+def password_changed(result: PasswordChanged) -> None:
+    render.message(f"Changed the password of {_who(result.user)}.")
+    if result.other_sessions_ended:
+        render.message(
+            f"Signed out {render.plural(result.other_sessions_ended, 'other session')} of this account."
+        )
+
+
+def passwords_differ() -> None:
+    render.message("The two passwords do not match; type them again.")
 
 
 def password_prompt(email: str) -> str:
@@ -89,4 +104,4 @@ def removal_question(*, name: str, email: str, cart_items: int) -> str:
 def removed(*, name: str, email: str, cart_items: int, was_signed_in_here: bool) -> None:
     render.message(f"Removed {name} <{email}> and their cart ({render.plural(cart_items, 'item')}).")
     if was_signed_in_here:
-        render.message("Nobody is signed in on this machine now.")
+        render.message("Nobody is signed in to this database on this machine now.")

@@ -47,10 +47,19 @@ def hasher() -> PasswordHasher:
     return _hasher(_fast_hashing())
 
 
-def check_new_password(password: str) -> None:
-    """Refuse a password too short or too long to be chosen (the message never contains it)."""
+def check_entered(password: str) -> None:
+    """Refuse an empty password (end of input at a prompt, an empty line on stdin)."""
     if not password:
         raise UsageError("the password is empty")
+
+
+def check_new_password(password: str) -> None:
+    """Refuse a password too short or too long to be chosen (the message never contains it).
+
+    The rule: 8 to 1,024 characters, any characters. Checked as soon as the
+    password is entered, before it is asked a second time for confirmation.
+    """
+    check_entered(password)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UsageError(f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
