@@ -79,10 +79,10 @@ def test_ctrl_c_at_passwd_keeps_the_password(cli):
 
 @pytest.fixture
 def stocked(cli):
-    """Ann signed in, a source Foo, product 1 in her cart."""
+    """Ann signed in, a source Foo, product 1 (an Amazon page) in her cart."""
     add_user(cli)
     assert cli("source", "add", "Foo").exit_code == 0
-    added = cli("cart", "add", "https://shop.example/products/tee", "--no-fetch")
+    added = cli("cart", "add", "https://www.amazon.com/dp/B0C1234567", "--no-fetch")
     assert added.exit_code == 0, added
     return cli
 
@@ -91,7 +91,7 @@ CONFIRMATIONS = {
     "cart clear": ["cart", "clear"],
     "product remove": ["product", "remove", "1"],
     "source remove": ["source", "remove", "Foo"],
-    "checkout done": ["checkout", "done", "no store"],
+    "checkout done": ["checkout", "done", "amazon"],
 }
 
 
@@ -99,7 +99,7 @@ def unchanged(cli) -> bool:
     return cart_count(cli) == 1 and cli("source", "show", "Foo").exit_code == 0
 
 
-@pytest.mark.parametrize("command", ["cart clear", "product remove", "source remove"])
+@pytest.mark.parametrize("command", list(CONFIRMATIONS))
 def test_ctrl_c_at_a_confirmation_is_interrupted(stocked, command):
     code, screen = at_terminal(stocked, *CONFIRMATIONS[command], answers=[CTRL_C])
     assert_interrupted(code, screen)
@@ -108,7 +108,7 @@ def test_ctrl_c_at_a_confirmation_is_interrupted(stocked, command):
     assert unchanged(stocked)
 
 
-@pytest.mark.parametrize("command", ["cart clear", "product remove", "source remove"])
+@pytest.mark.parametrize("command", list(CONFIRMATIONS))
 def test_ctrl_d_at_a_confirmation_is_no(stocked, command):
     code, screen = at_terminal(stocked, *CONFIRMATIONS[command], answers=[CTRL_D])
     assert code == 1, screen
