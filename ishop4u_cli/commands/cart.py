@@ -153,7 +153,7 @@ def clear(ctx: typer.Context, source: SourceOpt = None, yes: YesOption = False) 
 def export(
     ctx: typer.Context,
     fmt: Annotated[
-        str, typer.Option("--format", help="json (one document) or csv (with a header).")
+        str, typer.Option("--format", metavar="FORMAT", help="json (one document) or csv (with a header).")
     ] = "json",
 ) -> None:
     """Write your cart to stdout, as `cart import` reads it back."""
@@ -179,7 +179,11 @@ def import_(
     ],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="json or csv. Default: from the extension, else from the content."),
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="json or csv. Default: from the extension, else from the content.",
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -93,7 +93,9 @@ def edit(
     price: Annotated[
         str | None, typer.Option("--price", metavar="PRICE", help="A new price ('' for no price).")
     ] = None,
-    currency: CurrencyOpt = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", metavar="CODE", help="A new ISO 4217 code, e.g. EUR.")
+    ] = None,
     image: Annotated[
         str | None, typer.Option("--image", metavar="URL", help="A new image URL ('' for none).")
     ] = None,
@@ -137,7 +139,11 @@ def import_(
     file: Annotated[str, typer.Argument(help="A CSV file with a header, or JSON Lines; - reads stdin.")],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="csv or jsonl. Default: from the extension, else from the content."),
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="csv or jsonl. Default: from the extension, else from the content.",
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
