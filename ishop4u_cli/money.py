@@ -210,12 +210,53 @@ def parse_price(text: str) -> Decimal:
     """TEXT as a price in cents: '19.99' -> Decimal('19.99'). UsageError naming it otherwise."""
     raw = text.strip()
     if not _PRICE_TEXT.fullmatch(raw):
-        raise UsageError(f"not a valid price: {text!r} ({PRICE_RULE})")
+        raise UsageError(f"not a valid price: {text!r} ({PRICE_RULE}){_price_hint(raw)}")
     try:
         value = Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
         raise UsageError(f"not a valid price: {text!r} ({PRICE_RULE})") from None
     return _checked(value, shown=text)
+
+
+# Written before or after the amount: '$5', '5 €', 'US$5'. '$' is taken as USD, as most stores mean it.
+_SYMBOLS = {"US$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+
+
+def _price_hint(raw: str) -> str:
+    """For a price written in a known wrong way ('1,99', '$5', '5 EUR'), what it probably means."""
+    text, currency = raw, None
+    for symbol, code in _SYMBOLS.items():
+        if text.startswith(symbol) or text.endswith(symbol):
+            text, currency = text.removeprefix(symbol).removesuffix(symbol).strip(), code
+            break
+    else:
+        coded = re.fullmatch(r"([A-Za-z]{3})?\s*([\d.,]+)\s*([A-Za-z]{3})?", text)
+        code = coded and (coded.group(1) or coded.group(3) or "").upper()
+        if coded and code in CURRENCIES and not (coded.group(1) and coded.group(3)):
+            text, currency = coded.group(2), code
+    number = _as_decimal_text(text)
+    if number is None:
+        return ""
+    try:
+        _checked(Decimal(number), shown=number)
+    except UsageError:
+        return ""
+    if currency:
+        return f"; did you mean --price {number} --currency {currency}?"
+    return f"; did you mean {number}?" if number != raw else ""
+
+
+def _as_decimal_text(text: str) -> str | None:
+    """'1,99' -> '1.99', '1,299.50' -> '1299.50', '1.299,50' -> '1299.50'; None when unsure."""
+    if _PRICE_TEXT.fullmatch(text):
+        return text
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d{1,2})?", text):  # thousands with commas
+        return text.replace(",", "")
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d{1,2})?", text):  # thousands with dots, a decimal comma
+        return text.replace(".", "").replace(",", ".")
+    if re.fullmatch(r"\d+,\d{1,2}", text):  # a decimal comma
+        return text.replace(",", ".")
+    return None
 
 
 def check_price(value: Decimal) -> Decimal:

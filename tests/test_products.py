@@ -361,3 +361,28 @@ def test_control_characters_never_reach_the_terminal(cli):
     assert p["name"] == "red [31m mug line two"
     r = cli("product", "show", str(p["id"]))
     assert "\x1b" not in r.stdout and "\x07" not in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("price", "hint"),
+    [
+        ("1,99", "; did you mean 1.99?"),
+        ("1.299,50", "; did you mean 1299.50?"),
+        ("$5", "; did you mean --price 5 --currency USD?"),
+        ("5 €", "; did you mean --price 5 --currency EUR?"),
+        ("GBP 12,50", "; did you mean --price 12.50 --currency GBP?"),
+        ("abc", ""),
+        ("-1", ""),
+        ("12 34", ""),
+    ],
+)
+def test_a_price_written_a_known_wrong_way_gets_a_hint(cli, db_rows, price, hint):
+    before = db_rows()
+    for args in (("product", "add", "https://shop.example/x"), ("product", "edit", "1")):
+        r = cli(*args, "--price", price, "--no-fetch" if args[1] == "add" else "--name=x")
+        assert r.exit_code == 2, r  # the price is checked before the product is looked up
+        assert r.stderr == (
+            f"Error: not a valid price: {price!r} "
+            f"(a number from 0 to 99999999.99 with at most two decimal places){hint}\n"
+        )
+    assert db_rows() == before

@@ -55,7 +55,9 @@ def shop(cli):
     ]:
         r = cli("product", "add", url, "--name", name, "--price", price, "--currency", currency, "--no-fetch")
         assert r.exit_code == 0, r
-    r = cli("product", "add", "https://shop.example.com/products/gift-card", "--name", "Gift card", "--no-fetch")
+    r = cli(
+        "product", "add", "https://shop.example.com/products/gift-card", "--name", "Gift card", "--no-fetch"
+    )
     assert r.exit_code == 0, r
     assert cli("cart", "add", "1", "2", "3", "4", "--qty", "12", "--notes", NOTES).exit_code == 0
     return cli
