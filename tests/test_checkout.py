@@ -419,15 +419,35 @@ def test_ten_tabs_open_without_asking(ann, browser):
     assert len(browser) == 10
 
 
-def test_open_without_a_browser_warns_with_the_link(shop, monkeypatch):
+def test_open_without_a_browser_says_so_once_with_the_links(shop, monkeypatch):
+    from ishop4u_cli.commands import checkout
+
+    tried: list[str] = []
+    monkeypatch.setattr(checkout, "open_url", lambda url: tried.append(url) and False)
+    r = shop("checkout", "--open")
+    assert r.exit_code == 0, r
+    links = [
+        amazon_cart(("B000000001", 3), ("B000000002", 1)),
+        f"https://www.ebay.com/itm/256789012345?{EPN}",
+        "https://tees.example/cart/4242:2",
+    ]
+    assert tried == links[:1]  # no browser: not tried again for every tab
+    assert r.stderr == "Warning: could not open a browser: open these 3 links yourself:\n" + "".join(
+        f"      {link}\n" for link in links
+    )
+
+
+def test_a_browser_that_stops_working_leaves_the_rest_listed(shop, monkeypatch):
     from ishop4u_cli.commands import checkout
 
     monkeypatch.setattr(checkout, "open_url", lambda url: "ebay" not in url)
     r = shop("checkout", "--open")
     assert r.exit_code == 0, r
     assert r.stderr == (
-        "Opened 2 links in your browser.\n"
-        f"Warning: could not open a browser for https://www.ebay.com/itm/256789012345?{EPN}: open it yourself\n"
+        "Opened 1 link in your browser.\n"
+        "Warning: could not open a browser: open these 2 links yourself:\n"
+        f"      https://www.ebay.com/itm/256789012345?{EPN}\n"
+        "      https://tees.example/cart/4242:2\n"
     )
 
 

@@ -105,8 +105,12 @@ def checkout(
             confirm(view.open_question(len(links)), yes=yes)
         except Declined:
             raise Declined("nothing was opened") from None
-    failed = [link for link in links if not open_url(link)]
-    view.opened(len(links), failed)
+    opened = 0
+    for link in links:
+        if not open_url(link):
+            break  # no browser: the rest would fail the same way, one warning each
+        opened += 1
+    view.opened(opened, links[opened:])
 
 
 @app.command("done")

@@ -13,28 +13,32 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+# Everything printed goes through printable(): no control or bidi character from a page, a
+# file or the database reaches a terminal (ishop4u_cli/text.py).
+from ishop4u_cli.text import BIDI_CONTROLS, printable
+
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
 
 def out(text: str = "") -> None:
     """A line of data on stdout."""
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(printable(text) + "\n")
 
 
 def message(text: str) -> None:
     """What a command did, for people: stderr, so stdout stays data."""
-    sys.stderr.write(text + "\n")
+    sys.stderr.write(printable(text) + "\n")
     sys.stderr.flush()
 
 
 def warning(text: str) -> None:
-    sys.stderr.write(f"Warning: {text}\n")
+    sys.stderr.write(f"Warning: {printable(text)}\n")
     sys.stderr.flush()
 
 
 def error(text: str) -> None:
-    sys.stderr.write(f"Error: {text}\n")
+    sys.stderr.write(f"Error: {printable(text)}\n")
     sys.stderr.flush()
 
 
@@ -61,8 +65,13 @@ def _json_default(value: Any) -> Any:
 
 
 def json_doc(document: Any) -> None:
-    """One JSON document on stdout (written with json.dumps, never through Rich)."""
-    sys.stdout.write(json.dumps(document, default=_json_default, ensure_ascii=False, indent=2) + "\n")
+    """One JSON document on stdout (written with json.dumps, never through Rich).
+
+    json.dumps escapes control characters; bidi characters are escaped too (`\\u202e`), which
+    is the same JSON, so no document can reorder what a terminal shows.
+    """
+    text = json.dumps(document, default=_json_default, ensure_ascii=False, indent=2)
+    sys.stdout.write(BIDI_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -111,4 +120,4 @@ def literal(text: str | None) -> str:
     """TEXT with Rich markup escaped, so `[sale] mug` prints as `[sale] mug`."""
     from rich.markup import escape
 
-    return escape(text or "")
+    return escape(printable(text or ""))

@@ -134,13 +134,15 @@ def show_checkout(checkout: Checkout, *, as_json: bool) -> None:
         render.out(text)
 
 
-def opened(count: int, failed: list[str]) -> None:
-    """What --open did, on stderr."""
-    done = count - len(failed)
-    if done:
-        render.message(f"Opened {render.plural(done, 'link')} in your browser.")
-    for link in failed:
-        render.warning(f"could not open a browser for {link}: open it yourself")
+def opened(count: int, not_opened: list[str]) -> None:
+    """What --open did, on stderr: how many links opened, and once, the ones left to open by hand."""
+    if count:
+        render.message(f"Opened {render.plural(count, 'link')} in your browser.")
+    if not_opened:
+        these = "this link" if len(not_opened) == 1 else f"these {len(not_opened)} links"
+        render.warning(f"could not open a browser: open {these} yourself:")
+        for link in not_opened:
+            render.message(LINK_INDENT + link)
 
 
 def open_question(count: int) -> str:

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from ishop4u_cli.text import printable
+
 if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
@@ -46,9 +48,7 @@ class Rows:
     ends: list[bool] = field(default_factory=list)
 
     def add(self, *cells: Text | str, style: str | None = None, end_section: bool = False) -> None:
-        from rich.text import Text
-
-        self.cells.append([c if isinstance(c, Text) else Text(c) for c in cells])
+        self.cells.append([_printable(c) for c in cells])
         self.styles.append(style)
         self.ends.append(end_section)
 
@@ -58,7 +58,19 @@ def link(url: str) -> Text:
     from rich.style import Style
     from rich.text import Text
 
+    url = printable(url)  # an ESC or BEL would end the OSC 8 sequence and start the page's own
     return Text(url, style=Style(link=url))
+
+
+def _printable(cell: Text | str) -> Text:
+    """CELL as Text without control or bidi characters (a name from a page may carry them)."""
+    from rich.text import Text
+
+    if isinstance(cell, str):
+        return Text(printable(cell))
+    if printable(cell.plain) != cell.plain:
+        return Text(printable(cell.plain), style=cell.style)
+    return cell
 
 
 def no_price() -> Text:

@@ -12,6 +12,7 @@ from ishop4u_cli.errors import UsageError
 from ishop4u_cli.stores import networks, urls
 from ishop4u_cli.stores.networks import Network
 from ishop4u_cli.stores.urls import Url
+from ishop4u_cli.text import url_without_controls
 
 # The api_name of stores whose products belong to no source (services' source_for_store): any
 # other shop, and Shopify shops, which are many stores on their own domains, not one source.
@@ -21,7 +22,9 @@ NO_SOURCE = "generic"
 @functools.lru_cache(maxsize=256)
 def check_url(url: str) -> str:
     """URL stripped, if it is http(s) with a host; a UsageError naming it otherwise."""
-    url = url.strip()
+    # Controls and bidi characters are percent-encoded: no stored URL can carry an escape
+    # sequence to a terminal (they mean nothing in an address).
+    url = url_without_controls(url.strip())
     try:
         parts = urls.parse(url)
     except ValueError:
