@@ -35,6 +35,10 @@ def test_demo_runs_and_leaves_nothing_behind(isolated_home: Path, tmp_path: Path
     assert "239.94 USD" in out  # 49.99 + 20.95 + 120.00 + 49.00, exactly
     assert "tag=ishop4udemo-20" in out  # the Amazon tag in the affiliate link
     assert "1 item without a price is not in the totals." in out
+    # The checkout too: store by store, and the one link that fills the Amazon cart.
+    assert "Amazon: 1 item" in out.splitlines() and "Other shops: 1 item" in out.splitlines()
+    assert "https://www.amazon.com/gp/aws/cart/add.html?ASIN.1=B09B8V1LZ3&Quantity.1=1" in out
+    assert "(ishop4u checkout)" in result.stderr
     assert "\x1b[" not in out
     assert "nothing was left behind" in result.stderr
 

@@ -24,8 +24,9 @@ def step(text: str) -> None:
 
 
 def result(done: DemoResult) -> None:
-    """The products and the cart, as `product list` and `cart list` show them."""
+    """The products, the cart and the checkout, as `product list`, `cart list` and `checkout` show them."""
     from ishop4u_cli.render import cart as cart_view
+    from ishop4u_cli.render import checkout as checkout_view
     from ishop4u_cli.render import products as products_view
 
     render.message("The products, each with its affiliate link (ishop4u product list):")
@@ -33,6 +34,9 @@ def result(done: DemoResult) -> None:
     render.out()
     render.message(f"The cart of {done.user_name} (ishop4u cart list):")
     cart_view.show_cart(done.cart, as_json=False)
+    render.out()
+    render.message("Store by store, the links to buy it with (ishop4u checkout):")
+    checkout_view.show_checkout(done.checkout, as_json=False)
 
 
 def finished(directory: Path) -> None:
@@ -41,4 +45,6 @@ def finished(directory: Path) -> None:
         render.warning(f"could not remove the demo directory {directory}")
         return
     render.message("Done: the demo database is gone, nothing was left behind.")
-    render.message("Start your own cart: ishop4u user add NAME EMAIL, then ishop4u cart add URL")
+    render.message(
+        "Start your own cart: ishop4u user add NAME EMAIL, then ishop4u cart add URL, then ishop4u checkout"
+    )

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from ishop4u_cli import db
 from ishop4u_cli.services import cart as cart_service
+from ishop4u_cli.services import checkout as checkout_service
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.services import users as users_service
 from ishop4u_cli.services.cart import Cart
-from ishop4u_cli.services.checkout import OTHER_SHOPS
+from ishop4u_cli.services.checkout import OTHER_SHOPS, Checkout
 from ishop4u_cli.services.products import StoredProduct
 
 DEMO_TAG = "ishop4udemo-20"
@@ -72,10 +73,11 @@ class DemoResult:
     user_name: str
     products: list[StoredProduct]
     cart: Cart
+    checkout: Checkout
 
 
 def run_demo(directory: Path, *, say: Callable[[str], None] = lambda _text: None) -> DemoResult:
-    """Build a user, an Amazon tag, products from several stores and a cart in DIRECTORY."""
+    """Build a user, an Amazon tag, products from several stores, a cart and its checkout in DIRECTORY."""
     engine = db.open_database(str(directory / "demo.db"))
     try:
         with db.session_scope(engine) as session:
@@ -121,6 +123,7 @@ def run_demo(directory: Path, *, say: Callable[[str], None] = lambda _text: None
 
         with db.session_scope(engine) as session:
             contents = cart_service.get_cart(session, user_id=user_id)
+            checkout = checkout_service.get_checkout(session, user_id=user_id)
     finally:
         engine.dispose()
-    return DemoResult(user_name=user_name, products=added, cart=contents)
+    return DemoResult(user_name=user_name, products=added, cart=contents, checkout=checkout)
