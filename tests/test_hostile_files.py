@@ -135,3 +135,74 @@ def test_reading_a_file_still_streams_and_rewinds(tmp_path):
         source.rewind()
         assert next(iter(source.text)) == "url\n"
         assert source.size == Path(path).stat().st_size
+
+
+# ---------------------------------------------------------------- spreadsheet formulas
+
+FORMULA_NAMES = ['=HYPERLINK("https://evil.example/","Click")', "+1 555 0100", "-20% mug", "@SUM(A1:A9)"]
+
+
+def sign_up(cli) -> None:
+    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="pw-123456\n")
+    assert r.exit_code == 0, r
+
+
+def test_cart_export_csv_neutralises_formulas_and_import_gives_them_back(cli, tmp_path):
+    import csv
+    import io
+
+    sign_up(cli)
+    names = [*FORMULA_NAMES, "'=quoted already", "'90s mug", "Plain mug"]
+    for n, name in enumerate(names, start=1):
+        r = cli("product", "add", f"https://shop.example/products/p{n}", "--no-fetch", "--name", name)
+        assert r.exit_code == 0, r
+        notes = "=cmd|' /C calc'!A0" if n == 1 else f"note {n}"
+        assert cli("cart", "add", str(n), "--notes", notes).exit_code == 0
+    r = cli("cart", "export", "--format", "csv")
+    assert r.exit_code == 0, r
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [row["name"] for row in rows] == [
+        "'" + FORMULA_NAMES[0],
+        "'+1 555 0100",
+        "'-20% mug",
+        "'@SUM(A1:A9)",
+        "''=quoted already",
+        "'90s mug",
+        "Plain mug",
+    ]
+    assert rows[0]["notes"] == "'=cmd|' /C calc'!A0"
+    for row in rows:  # no cell a spreadsheet would run
+        assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in row.values())
+
+    # Import into another database: the names and notes are as they were, quotes taken off.
+    export = tmp_path / "cart.csv"
+    export.write_text(r.stdout)
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    from conftest import invoke
+
+    assert (
+        invoke(
+            ["--db", other, "user", "add", "Ann", "ann@example.com", "--password-stdin"], input="pw-123456\n"
+        ).exit_code
+        == 0
+    )
+    r = invoke(["--db", other, "cart", "import", str(export)])
+    assert r.exit_code == 0, r
+    listed = json.loads(invoke(["--db", other, "cart", "list", "--json"]).stdout)["items"]
+    assert sorted(item["name"] for item in listed) == sorted(names)
+    assert {item["notes"] for item in listed} >= {"=cmd|' /C calc'!A0"}
+    again = invoke(["--db", other, "cart", "export", "--format", "csv"]).stdout
+    assert again == export.read_text()
+
+
+def test_formula_safe_round_trips_every_cell():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.text(alphabet=st.sampled_from("'=+-@\t\rab 1"), max_size=8) | st.text(max_size=20))
+    def check(cell: str) -> None:
+        safe = formats.formula_safe(cell)
+        assert safe[:1] not in ("=", "+", "-", "@", "\t", "\r")
+        assert formats.from_formula_safe(safe) == cell
+
+    check()

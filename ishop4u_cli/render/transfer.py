@@ -109,12 +109,15 @@ def export_json(cart: Cart, items: list[ExportLine]) -> None:
 
 
 def export_csv(items: list[ExportLine], columns: tuple[str, ...]) -> None:
-    """CSV with a header; prices as plain decimals, empty cells for nothing."""
+    """CSV with a header; prices as plain decimals, empty cells for nothing; a cell a spreadsheet
+    would run as a formula (`=HYPERLINK(...)`) starts with a single quote (cart import takes it off)."""
+    from ishop4u_cli.services.transfer.formats import formula_safe
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     for item in items:
         row = export_item(item)
-        writer.writerow([_cell(row[column]) for column in columns])
+        writer.writerow([formula_safe(_cell(row[column])) for column in columns])
     sys.stdout.flush()
 
 

@@ -109,7 +109,9 @@ def cart_rows(source: Input, fmt: str | None) -> Iterator[Row]:
             first, lines = sniff(lines)
             chosen = "json" if first == "{" else "csv"
         if chosen == "csv":
-            yield from csv_rows(source.name, lines, columns=CART_COLUMNS, required=(), ignored=CART_IGNORED)
+            yield from csv_rows(
+                source.name, lines, columns=CART_COLUMNS, required=(), ignored=CART_IGNORED, formulas=True
+            )
         else:
             yield from _json_items(source.name, lines)
 

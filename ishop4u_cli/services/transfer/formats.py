@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -21,6 +22,23 @@ from ishop4u_cli.errors import NotFound, UsageError
 
 # A header naming more columns than this is not a file we wrote or read (ours have at most 12).
 MAX_COLUMNS = 100
+# A cell a spreadsheet would run as a formula (OWASP, "CSV Injection"): it starts with one of
+# = + - @ tab or carriage return, here after any single quotes already put before it.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
+def formula_safe(cell: str) -> str:
+    """CELL as a spreadsheet shows it as text: a formula-like cell gets a leading single quote.
+
+    `=HYPERLINK(...)` is written `'=HYPERLINK(...)`; a cell that already starts with quotes
+    before such a character gets one more, so `from_formula_safe` gives every cell back.
+    """
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def from_formula_safe(cell: str) -> str:
+    """The cell `formula_safe` was given: one leading quote dropped, only before a formula character."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell) else cell
 
 
 @dataclass(frozen=True)
@@ -82,11 +100,13 @@ def csv_rows(
     columns: tuple[str, ...],
     required: tuple[str, ...],
     ignored: frozenset[str] = frozenset(),
+    formulas: bool = False,
 ) -> Iterator[Row]:
     """Rows of a CSV file with a header naming some of COLUMNS (any order, any case).
 
     Empty cells are None. Unknown columns are refused, so a misspelt one is not
-    silently dropped.
+    silently dropped. FORMULAS: the file was written with `formula_safe` cells (a cart
+    export), whose leading quotes are taken off again.
     """
     reader = csv.reader(lines, strict=True)
     header: list[str] | None = None
@@ -138,6 +158,8 @@ def csv_rows(
         values = {
             k: (v if v.strip() else None) for k, v in zip(keys, record, strict=False) if k not in ignored
         }
+        if formulas:
+            values = {k: v if v is None else from_formula_safe(v) for k, v in values.items()}
         yield Row(number, start, values)
 
 
