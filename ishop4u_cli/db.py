@@ -78,6 +78,12 @@ def _prepare_sqlite_file(path: Path) -> None:
             parent.mkdir(mode=0o700, parents=True)
         except OSError as exc:
             raise DatabaseError(f"cannot create {parent}: {exc.strerror}") from exc
+    if path.is_symlink() and not path.exists():
+        # SQLite would follow it and create a database wherever it points (a planted link).
+        raise DatabaseError(
+            f"{path} is a symbolic link to {os.readlink(path)!r}, which does not exist: not followed;"
+            " remove the link or point it at the database"
+        )
     if not path.exists():
         try:
             fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
