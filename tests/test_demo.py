@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 
@@ -14,6 +15,16 @@ def files_under(path: Path) -> list[str]:
 
 def demo_dirs() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("ishop4u-demo-*")}
+
+
+@pytest.fixture(autouse=True)
+def own_temp_dir(tmp_path: Path, monkeypatch) -> Path:
+    """A temporary directory of this test's own: a demo running beside it (xdist) leaves its own there."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    return temp
 
 
 def test_demo_runs_and_leaves_nothing_behind(isolated_home: Path, tmp_path: Path, monkeypatch):
@@ -47,8 +58,9 @@ def test_demo_runs_and_leaves_nothing_behind(isolated_home: Path, tmp_path: Path
     assert demo_dirs() == temp_before
 
 
-def test_demo_in_a_real_process(run_ishop4u, isolated_home: Path):
+def test_demo_in_a_real_process(run_ishop4u, isolated_home: Path, own_temp_dir: Path):
     r = run_ishop4u("demo")
     assert r.exit_code == 0, r
     assert "239.94 USD" in r.stdout and "\x1b[" not in r.stdout
     assert files_under(isolated_home) == []
+    assert files_under(own_temp_dir) == []
