@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from ishop4u_cli.stores import networks
+from ishop4u_cli.stores import canonical, networks
 from ishop4u_cli.stores.base import Store
 from ishop4u_cli.stores.urls import Url
 
@@ -81,13 +81,17 @@ class GenericStore(Store):
     def _normalize(self, url: Url) -> str:
         """Drop tracking parameters and the fragment, sort the query, lowercase scheme and host,
         drop a default port. Every other parameter stays, since it may be what identifies the product."""
-        from w3lib.url import canonicalize_url, url_query_cleaner
+        plain = canonical.plain_parts(url.text)
+        if plain is not None:  # most URLs: no w3lib needed (stores/canonical.py says when)
+            text = canonical.join(plain, [(k, v) for k, v in plain.pairs if not is_tracking_param(k)])
+        else:
+            from w3lib.url import canonicalize_url, url_query_cleaner
 
-        text = url.text
-        tracking = sorted({k for k, _ in url.pairs if is_tracking_param(k)})
-        if tracking:
-            text = url_query_cleaner(text, tracking, remove=True, unique=False)
-        text = canonicalize_url(text, keep_fragments=False)
+            text = url.text
+            tracking = sorted({k for k, _ in url.pairs if is_tracking_param(k)})
+            if tracking:
+                text = url_query_cleaner(text, tracking, remove=True, unique=False)
+            text = canonicalize_url(text, keep_fragments=False)
         parts = urlsplit(text)
         if parts.port is not None and _DEFAULT_PORTS.get(parts.scheme) == parts.port:
             netloc = parts.netloc.rsplit(":", 1)[0]

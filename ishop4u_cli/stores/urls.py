@@ -107,10 +107,10 @@ def build(host: str, path: str, query: list[tuple[str, str]] | None = None, sche
 
 def page(host: str, path: str, query: list[tuple[str, str]] | None = None) -> str:
     """An https URL for a page that is not a product (a search, a short link): the path as
-    given, percent-encoded the one canonical way (w3lib)."""
-    from w3lib.url import canonicalize_url
+    given, percent-encoded the one canonical way (w3lib's, skipped where it changes nothing)."""
+    from ishop4u_cli.stores.canonical import canonicalize
 
-    return canonicalize_url(build(host, path or "/", query))
+    return canonicalize(build(host, path or "/", query))
 
 
 def canonical(url: str) -> str:

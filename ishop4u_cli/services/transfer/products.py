@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ishop4u_cli import money
-from ishop4u_cli.errors import UsageError
+from ishop4u_cli.errors import NotFound, UsageError
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services.products import NewProduct
 from ishop4u_cli.services.transfer.bulk import SourceCache, chunks, existing_ids, insert_products
@@ -76,16 +76,45 @@ def new_product(row: Row, url: str, *, image_key: str, price: Decimal | None = N
     )
 
 
+def _text(row: Row, key: str) -> str | None:
+    """text_value, without making the row's name for an error that does not happen.
+
+    A CSV cell is text or None (blank cells are None already): it is taken as it
+    is; anything else (JSON Lines values) goes through text_value's checks.
+    """
+    value = row.values.get(key)
+    if value is None or (value.__class__ is str and not value[:1].isspace() and value):
+        return value
+    return text_value(row, key, where=row.where())
+
+
+def _price(row: Row) -> Decimal | None:
+    value = row.values.get("price")
+    if value.__class__ is str:
+        return money.parse_price(value) if value.strip() else None
+    return price_value(row, "price", where=row.where())
+
+
 def _product_values(row: Row, cache: SourceCache, default_currency: str) -> dict[str, Any]:
-    where = row.where()
-    with row_errors(where):
-        url = text_value(row, "url", where=where)
+    try:
+        url = _text(row, "url")
         if url is None:
             raise UsageError("no url: every row needs the product's page (http or https)")
-        price = price_value(row, "price", where=where)  # checked before the rest, as it always was
-        new = new_product(row, url, image_key="image", price=price)
+        price = _price(row)  # checked before the rest, as it always was
+        new = products_service.parse_new_product(
+            url,
+            name=_text(row, "name"),
+            price=price,
+            currency=_text(row, "currency"),
+            image=_text(row, "image"),
+            source=_text(row, "source"),
+        )
         source = cache.source_of(new.source, new.url)
         return products_service.product_values(new, source, default_currency=default_currency)
+    except (UsageError, NotFound):
+        # Named only now: making "row 3 (line 4)" for every row costs more than the checks it names.
+        with row_errors(row.where()):
+            raise
 
 
 def import_products(
