@@ -19,6 +19,10 @@ from ishop4u_cli.errors import ExitCode, translate
 class IshopGroup(TyperGroup):
     """The root group: the one place where errors become a message and an exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # `ishop4u cart list --db x` means `ishop4u --db x cart list`.
+        return super().parse_args(ctx, settings.db_option_first(args))
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)

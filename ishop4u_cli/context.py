@@ -35,8 +35,28 @@ class AppState:
         if self._engine is None:
             from ishop4u_cli import db
 
+            self._check_directory()
             self._engine = db.open_database(self.target())
         return self._engine
+
+    def _check_directory(self) -> None:
+        """A database file the user chose (--db, $ISHOP4U_DATABASE_URL) goes in a directory that exists.
+
+        Only the default location is created on first use: a typo in --db must not
+        make directories (and an empty cart) somewhere unexpected.
+        """
+        from ishop4u_cli import db
+        from ishop4u_cli.errors import DatabaseError
+
+        target = self.target()
+        path = db.sqlite_path(db.to_url(target))
+        if path is None or path.parent.is_dir() or path == settings.default_database_path():
+            return
+        given = "--db" if self.db_option else f"${settings.ENV_DATABASE_URL}"
+        raise DatabaseError(
+            f"cannot open the database at {path}: the directory {path.parent} does not exist "
+            f"(create it first, or give {given} a file in an existing directory)"
+        )
 
     @contextmanager
     def as_it_is(self) -> Iterator[Engine]:
@@ -46,6 +66,7 @@ class AppState:
         """
         from ishop4u_cli import db
 
+        self._check_directory()
         engine = db.open_database(self.target(), upgrade=False)
         try:
             yield engine

@@ -142,7 +142,10 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(url)
     except (ImportError, NoSuchModuleError) as exc:
         if url.startswith("postgresql"):
-            raise DatabaseError("PostgreSQL needs its driver: pip install 'ishop4u[postgres]'") from exc
+            raise DatabaseError(
+                "PostgreSQL needs its driver: pip install 'ishop4u[postgres]' "
+                "(installed with pipx: pipx inject ishop4u 'psycopg[binary]')"
+            ) from exc
         raise DatabaseError(f"no database driver for {display(url)}: {exc}") from exc
     except ArgumentError as exc:
         raise DatabaseError(f"not a database URL: {display(url)}") from exc

@@ -61,6 +61,35 @@ def database_target(option: str | None) -> str:
     return str(default_database_path())
 
 
+def db_option_first(args: list[str]) -> list[str]:
+    """ARGS with a --db given after the command (`cart list --db x`) moved in front, where it belongs.
+
+    --db is an option of `ishop4u` itself; given after a group it would be refused
+    as unknown there. Anything after `--` is left alone.
+    """
+    start = 0
+    while start < len(args) and args[start].startswith("-") and args[start] != "--":
+        start += 2 if args[start] == "--db" else 1  # the root's own options, --db VALUE among them
+    moved: list[str] = []
+    rest: list[str] = []
+    i = start
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg == "--db" and i + 1 < len(args):  # with its value
+            moved += args[i : i + 2]
+            i += 2
+            continue
+        if arg.startswith("--db="):
+            moved.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return [*args[:start], *moved, *rest] if moved else args  # after the root's own: the last one wins
+
+
 def default_currency() -> str:
     return os.environ.get(ENV_CURRENCY, "").strip().upper() or "USD"
 

@@ -16,7 +16,10 @@ import sys
 import pytest
 from conftest import Run
 
-DRIVER_MESSAGE = "Error: PostgreSQL needs its driver: pip install 'ishop4u[postgres]'\n"
+DRIVER_MESSAGE = (
+    "Error: PostgreSQL needs its driver: pip install 'ishop4u[postgres]' "
+    "(installed with pipx: pipx inject ishop4u 'psycopg[binary]')\n"
+)
 
 # Blocks psycopg (and psycopg2) before the program starts, as if never installed.
 NO_DRIVER = (
