@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import typer
 
 from ishop4u_cli.app import app
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def command_paths() -> list[list[str]]:
@@ -60,3 +63,29 @@ def test_product_edit_currency_claims_no_default():
     text = " ".join(help_of(["product", "edit"]).split())
     assert "--currency CODE A new ISO 4217 code" in text
     assert "$ISHOP4U_CURRENCY" not in text
+
+
+def test_usage_errors_keep_clicks_form_as_the_readme_says():
+    from conftest import invoke
+
+    r = invoke(["cart", "add"])
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == [
+        "Usage: ishop4u cart add [OPTIONS] ITEM...",
+        "Try 'ishop4u cart add -h' for help.",
+        "",
+        "Error: Missing argument 'ITEM'.",
+    ]
+    readme = " ".join(README.read_text().split())
+    assert "Every error is one line on stderr, `Error: ...`" in readme
+    assert (
+        "they keep Click's usual form, the usage line, a line saying how to get help, then the `Error:` line"
+        in (readme)
+    )
+
+
+def test_the_readme_tour_fits_80_columns():
+    text = README.read_text()
+    tour = text.split("## A short tour", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    assert "cart add 'https://shop.example/products/lamp' --price 19.99" in tour
+    assert [line for line in tour.splitlines() if len(line) > 80] == []
