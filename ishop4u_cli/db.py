@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from ishop4u_cli import url_secrets
 from ishop4u_cli.errors import DatabaseError
 
 # db.read_revision stays importable from here; it lives in sql.py so that
@@ -55,16 +56,12 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def display(url: str) -> str:
-    """Where the database is, for people: a file path, or the URL without its password."""
+    """Where the database is, for people: a file path, or the URL with any password (in the
+    user information or a `?password=` parameter) shown as ***."""
     path = sqlite_path(url)
     if path is not None:
         return str(path)
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1]
+    return url_secrets.mask(url)
 
 
 def _prepare_sqlite_file(path: Path) -> None:
@@ -148,7 +145,7 @@ def make_engine(url: str) -> Engine:
             ) from exc
         raise DatabaseError(f"no database driver for {display(url)}: {exc}") from exc
     except ArgumentError as exc:
-        raise DatabaseError(f"not a database URL: {display(url)}") from exc
+        raise DatabaseError(f"not a database URL: {display(url)}{url_secrets.at_sign_hint(url)}") from exc
     # SQLite has no DECIMAL type: SQLAlchemy stores prices as REAL (exact for
     # 10 digits) and warns. Prices are quantized to cents on the way back.
     warnings.filterwarnings("ignore", message=".*does \\*not\\* support Decimal objects natively")
@@ -199,6 +196,9 @@ def open_database(target: str, *, upgrade: bool = True) -> Engine:
     except (OperationalError, SADatabaseError) as exc:
         engine.dispose()
         detail = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        hint = url_secrets.at_sign_hint(url)
+        if hint:  # the driver's message names a "host" made of the password's end: not shown
+            raise DatabaseError(f"cannot open the database at {display(url)}{hint}") from exc
         raise DatabaseError(f"cannot open the database at {display(url)}: {detail}") from exc
     if upgrade and revision != SCHEMA_HEAD:
         from ishop4u_cli import migrate
