@@ -146,3 +146,25 @@ def test_the_render_name_is_the_checkout_name():
     from ishop4u_cli.services import checkout
 
     assert render.NO_STORE == checkout.OTHER_SHOPS
+
+
+def test_checkout_at_80_columns_keeps_every_link_whole_on_its_line(shop):
+    _, lines = at_terminal(shop, 80, "checkout")
+    stripped = [line.strip() for line in lines]
+    doc = json.loads(shop("checkout", "--json").stdout)
+    links = [item["affiliate_link"] for store in doc["stores"] for item in store["items"]]
+    links += [link for store in doc["stores"] for link in store["cart_links"]]
+    assert links and all(link in stripped for link in links)
+    assert "Other shops: 1 item" in stripped
+
+
+def test_user_list_fits_80_columns_and_prints_whole_when_piped(cli):
+    long_name = "Annabelle Maximiliane von Hohenzollern-Sigmaringen the Third of Her Name"
+    email = "annabelle.maximiliane.von.hohenzollern@example.com"
+    r = cli("user", "add", long_name, email, "--password-stdin", input="secret-pw\n")
+    assert r.exit_code == 0, r
+    _, lines = at_terminal(cli, 80, "user", "list")
+    assert all(len(line) <= 80 for line in lines), lines
+    assert len(lines) == 3 and "…" in lines[2]  # header, rule, one line for the user
+    out = cli("user", "list").stdout
+    assert long_name in out and email in out

@@ -68,17 +68,18 @@ def user_list(users: list[Account], *, as_json: bool) -> None:
     if not users:
         render.message("No users yet; run: ishop4u user add NAME EMAIL")
         return
-    from rich import box
-    from rich.table import Table
+    from ishop4u_cli.render import tables
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("Name", overflow="fold")
-    table.add_column("Email", overflow="fold")
-    table.add_column("Created", no_wrap=True)
+    rows = tables.Rows()
     for u in users:
-        table.add_row(str(u.id), render.literal(u.name), render.literal(u.email), _created(u.created_at))
-    render.show(table)
+        rows.add(str(u.id), u.name, u.email, _created(u.created_at))
+    columns = [  # one line a user; on a narrow terminal the date goes first
+        tables.Column("ID", justify="right"),
+        tables.Column("Name", flex=True, min_width=12, weight=1),
+        tables.Column("Email", flex=True, min_width=24, weight=2),
+        tables.Column("Created", drop=0),
+    ]
+    render.show(tables.fitted(columns, rows, render.width()))
 
 
 def password_changed(result: PasswordChanged) -> None:
