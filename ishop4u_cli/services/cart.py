@@ -17,7 +17,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ishop4u_cli import money
+from ishop4u_cli import ids, money
 from ishop4u_cli.errors import NotFound, UsageError
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services import sources as sources_service
@@ -234,7 +234,11 @@ def _group(lines: list[CartLine]) -> StoreGroup:
 
 
 def get_line(session: Session, *, user_id: int, product_id: int) -> CartLine:
-    row = session.exec(_lines_select(user_id).where(cart_items.c.product_id == product_id)).first()
+    row = (
+        session.exec(_lines_select(user_id).where(cart_items.c.product_id == product_id)).first()
+        if ids.in_range(product_id)
+        else None
+    )
     if row is None:
         raise NotFound(f"product {product_id} is not in your cart (see: ishop4u cart list)")
     return _row_to_line(row)
@@ -296,7 +300,8 @@ def update_item(
 def remove_items(session: Session, *, user_id: int, product_ids: list[int]) -> list[CartLine]:
     """Remove these products from the cart; NotFound (and nothing removed) if any is not in it."""
     wanted = list(dict.fromkeys(product_ids))
-    rows = session.exec(_lines_select(user_id).where(cart_items.c.product_id.in_(wanted))).all()
+    lookable = [i for i in wanted if ids.in_range(i)]  # the others are in no cart
+    rows = session.exec(_lines_select(user_id).where(cart_items.c.product_id.in_(lookable))).all()
     found = {row.product_id: _row_to_line(row) for row in rows}
     missing = [pid for pid in wanted if pid not in found]
     if missing:

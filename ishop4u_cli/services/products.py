@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ishop4u_cli import money, stores
+from ishop4u_cli import ids, money, stores
 from ishop4u_cli.errors import Conflict, NotFound, UsageError
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.services.sources import Source
@@ -244,7 +244,11 @@ def _row_to_view(row: sa.Row) -> StoredProduct:
 
 
 def get_product(session: Session, product_id: int) -> StoredProduct:
-    row = session.exec(_view_select().where(products.c.id == product_id)).first()
+    row = (
+        session.exec(_view_select().where(products.c.id == product_id)).first()
+        if ids.in_range(product_id)
+        else None
+    )
     if row is None:
         raise NotFound(f"no product with id {product_id} (see: ishop4u product list)")
     return _row_to_view(row)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from ishop4u_cli import ids
 from ishop4u_cli import stores
 from ishop4u_cli.errors import Conflict, NotFound, UsageError
 from ishop4u_cli.tables import cart_items, products, sources
@@ -107,7 +108,7 @@ def find_source(session: Session, ident: str) -> Source:
         ).first()
         if rows is not None:
             return _row_to_source(rows)
-        if key.isdigit():
+        if key.isdigit() and ids.in_range(int(key)):
             row = session.exec(sa.select(*_COLUMNS).where(sources.c.id == int(key))).first()
             if row is not None:
                 return _row_to_source(row)
@@ -115,7 +116,11 @@ def find_source(session: Session, ident: str) -> Source:
 
 
 def get_source(session: Session, source_id: int) -> Source:
-    row = session.exec(sa.select(*_COLUMNS).where(sources.c.id == source_id)).first()
+    row = (
+        session.exec(sa.select(*_COLUMNS).where(sources.c.id == source_id)).first()
+        if ids.in_range(source_id)
+        else None
+    )
     if row is None:
         raise NotFound(f"no source with id {source_id}")
     return _row_to_source(row)
