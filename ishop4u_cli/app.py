@@ -1,27 +1,245 @@
 """The root of the CLI: global options, the command groups, and errors turned into exit codes.
 
-Only Typer is imported at start-up; each command imports its service (and with
-it SQLAlchemy) when it runs, so --help, --version and completion stay fast.
+Start-up pays only for what the command line names. Only Typer is imported
+here; a group's module is imported, and its commands' parameters built, when
+that group is invoked (lazy sub-commands, as Click documents them), so
+`ishop4u --help` lists every group from its help text alone and `ishop4u cart
+...` never builds the other groups. Each command imports its service (and with
+it SQLAlchemy) when it runs, and completion reads the database through
+completion.py, so --help, --version and completion stay fast.
 """
 
+import copy
+import importlib
+import inspect
 import os
 import sys
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+from typer.core import _TyperParameter as TyperParameter
+from typer.main import get_command_from_info, get_command_name, get_group_from_info, solve_typer_info_defaults
+from typer.models import CommandInfo, DefaultPlaceholder, TyperInfo
 
 from ishop4u_cli import __version__, render, settings
 from ishop4u_cli.context import AppState
 from ishop4u_cli.errors import ExitCode, translate
 
+# The commands of `ishop4u`, in the order its --help lists them: a group (the module's Typer `app`)
+# or a single command (a function of the module).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("ishop4u_cli.commands.demo", "demo"),
+    "user": ("ishop4u_cli.commands.user", "app"),
+    "source": ("ishop4u_cli.commands.source", "app"),
+    "product": ("ishop4u_cli.commands.product", "app"),
+    "cart": ("ishop4u_cli.commands.cart", "app"),
+    "checkout": ("ishop4u_cli.commands.checkout", "app"),
+    "db": ("ishop4u_cli.commands.db", "app"),
+}
 
-class IshopGroup(TyperGroup):
-    """The root group: the one place where errors become a message and an exit code."""
+
+# ---------------------------------------------------------------- cheaper coercion
+
+
+class _Deferred:
+    """Typer's coercion of a parameter, built only for a value that needs it.
+
+    Typer 0.29 coerces every value through a pydantic TypeAdapter that it builds
+    on first use, even for a value that was not given, and importing pydantic
+    alone costs about 60 ms: `ishop4u cart --help` paid it for the root's --db and
+    the help option. A value not given is None (or () for several), and a str or
+    bool parameter given a str or bool keeps it, exactly as Typer's own coercion
+    has it; any other value gets Typer's coercion, built then.
+    """
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        several = param.multiple or param.nargs == -1
+        if value is None:
+            return () if several else None
+        kind = param.type_descriptor.annotation
+        plain = param.type_descriptor.parameter_info.parser is None and param.nargs == 1
+        if not several and plain and kind in (str, bool) and type(value) is kind:
+            return value
+        param._runtime_param = None
+        return _typer_runtime_param(param).coerce(value, param=param, ctx=ctx)
+
+
+class _AsTyped:
+    """Completion only: every value as typed. Nothing runs with them, and Typer's coercion
+    would import pydantic; the completion callbacks read only --db, a str."""
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        return value
+
+
+_typer_runtime_param = TyperParameter.get_runtime_param
+_completing = False  # this process answers the shell's completion
+
+
+def _runtime_param(param: Any) -> Any:
+    if param._runtime_param is None:
+        param._runtime_param = _AsTyped() if _completing else _Deferred()
+    return param._runtime_param
+
+
+# Every parameter's, help options included (Click makes those per command, when one is parsed).
+TyperParameter.get_runtime_param = _runtime_param  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------- lazy sub-commands
+
+
+class _Entry:
+    """How to build one sub-command, and how to show it in a listing without building it."""
+
+    def __init__(self, build: Callable[[], Any], outline: Callable[[], Any]) -> None:
+        self.build, self.outline = build, outline
+
+
+class _LazyCommands(MutableMapping):
+    """A group's sub-commands by name (its `commands`), each built on first use."""
+
+    def __init__(self, entries: dict[str, _Entry]) -> None:
+        self._entries = entries
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in self._entries:
+                raise KeyError(name)
+            self._built[name] = self._entries[name].build()
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._entries.pop(name, None)
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._entries
+        yield from (name for name in self._built if name not in self._entries)
+
+    def __len__(self) -> int:
+        return len(set(self._entries) | set(self._built))
+
+    def outline(self, name: str) -> Any:
+        """NAME's command if built, else a stand-in with its help."""
+        if name in self._built or name not in self._entries:
+            return self[name]
+        return self._entries[name].outline()
+
+
+def _built_like_typer() -> dict[str, Any]:
+    return {"pretty_exceptions_short": app.pretty_exceptions_short, "rich_markup_mode": app.rich_markup_mode}
+
+
+def _command(info: CommandInfo, name: str) -> _Entry:
+    def outline() -> TyperCommand:
+        doc = inspect.cleandoc(info.help) if info.help else inspect.getdoc(info.callback)
+        return TyperCommand(
+            name, help=doc, short_help=info.short_help, hidden=info.hidden, deprecated=info.deprecated
+        )
+
+    return _Entry(lambda: get_command_from_info(info, **_built_like_typer()), outline)
+
+
+def _group(typer_app: typer.Typer, name: str) -> _Entry:
+    """A sub-app as add_typer registers it, whose own commands are built on first use too."""
+
+    def build() -> Any:
+        options = {**_built_like_typer(), "suggest_commands": app.suggest_commands}
+        if typer_app.registered_groups or not isinstance(typer_app.info.cls, DefaultPlaceholder):
+            return get_group_from_info(TyperInfo(typer_app, name=name), **options)  # as Typer builds it
+        bare = copy.copy(typer_app)  # the group itself, its options and callback; none of its commands
+        bare.registered_commands = []
+        group = get_group_from_info(TyperInfo(bare, name=name, cls=LazyGroup), **options)
+        entries = {}
+        for info in typer_app.registered_commands:
+            command_name = info.name or get_command_name(info.callback.__name__)  # as Typer names it
+            entries[command_name] = _command(info, command_name)
+        group.commands = _LazyCommands(entries)
+        return group
+
+    def outline() -> TyperCommand:
+        info = solve_typer_info_defaults(TyperInfo(typer_app, name=name))
+        return TyperCommand(
+            name, help=info.help, short_help=info.short_help, hidden=info.hidden, deprecated=info.deprecated
+        )
+
+    return _Entry(build, outline)
+
+
+def _root_entry(name: str) -> _Entry:
+    """COMMANDS[NAME], its module imported only when it is built or listed."""
+    module, attribute = COMMANDS[name]
+
+    def entry() -> _Entry:
+        target = getattr(importlib.import_module(module), attribute)
+        if isinstance(target, typer.Typer):
+            return _group(target, name)
+        return _command(CommandInfo(name=name, callback=target), name)
+
+    return _Entry(lambda: entry().build(), lambda: entry().outline())
+
+
+class LazyGroup(TyperGroup):
+    """A group whose sub-commands are built when invoked; its help and its completion of
+    command names list every one of them from their help texts, building none."""
+
+    def _visible(self) -> list[tuple[str, Any]]:
+        commands = self.commands
+        if not isinstance(commands, _LazyCommands):
+            return [(name, commands[name]) for name in commands if not commands[name].hidden]
+        return [(name, cmd) for name in commands if not (cmd := commands.outline(name)).hidden]
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        commands = self._visible()
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in commands])
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        from typer._click.shell_completion import CompletionItem
+
+        items = [
+            CompletionItem(name, help=cmd.get_short_help_str())
+            for name, cmd in self._visible()
+            if name.startswith(incomplete)
+        ]
+        return items + super(TyperGroup, self).shell_complete(ctx, incomplete)  # and the group's options
+
+
+class IshopGroup(LazyGroup):
+    """The root group: builds only the group a command line names, and is the one place
+    where errors become a message and an exit code."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands({name: _root_entry(name) for name in COMMANDS})
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # `ishop4u cart list --db x` means `ishop4u --db x cart list`.
         return super().parse_args(ctx, settings.db_option_first(args))
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        if not os.environ.get(var):
+            return
+        global _completing
+        _completing = True
+        _plain_help_in_shells()
+        try:
+            super()._main_shell_completion(ctx_args, prog_name, complete_var)  # exits
+        finally:
+            _completing = False
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -52,6 +270,42 @@ class IshopGroup(TyperGroup):
                 obj.close()
 
 
+def _plain_help_in_shells() -> None:
+    """Descriptions in zsh and fish exactly as written, without importing Rich.
+
+    Typer renders every description as Rich markup (about 190 ms of imports, and a product
+    named "[sale] mug" would lose its brackets); ishop4u's help is plain text (rich_markup_mode
+    None). These are Typer's own zsh and fish formats with the text left as it is.
+    """
+    from typer._click.shell_completion import add_completion_class
+    from typer._completion_classes import FishComplete, ZshComplete
+
+    def one_line(text: str) -> str:
+        return " ".join(text.split())
+
+    class PlainZsh(ZshComplete):
+        def format_completion(self, item: Any) -> str:
+            def escape(s: str) -> str:
+                return (
+                    s.replace('"', '""')
+                    .replace("'", "''")
+                    .replace("$", "\\$")
+                    .replace("`", "\\`")
+                    .replace(":", r"\\:")
+                )
+
+            if item.help:
+                return f'"{escape(item.value)}":"{escape(one_line(item.help))}"'
+            return f'"{escape(item.value)}"'
+
+    class PlainFish(FishComplete):
+        def format_completion(self, item: Any) -> str:
+            return f"{item.value}\t{one_line(item.help)}" if item.help else f"{item.value}"
+
+    add_completion_class(PlainZsh, "zsh")
+    add_completion_class(PlainFish, "fish")
+
+
 app = typer.Typer(
     cls=IshopGroup,
     name="ishop4u",
@@ -76,6 +330,7 @@ def root(
         str | None,
         typer.Option(
             "--db",
+            metavar="PATH_OR_URL",
             help="Database: a file path or a SQLAlchemy URL. "
             "Default: $ISHOP4U_DATABASE_URL, else ishop4u.db in the user data directory.",
             show_default=False,
@@ -88,22 +343,6 @@ def root(
 ) -> None:
     """One shopping cart across many stores, with affiliate links for checkout."""
     ctx.obj = AppState(db_option=db)
-
-
-def _register() -> None:
-    from ishop4u_cli.commands import cart, checkout, demo, product, source, user
-    from ishop4u_cli.commands import db as db_commands
-
-    app.add_typer(user.app, name="user")
-    app.add_typer(source.app, name="source")
-    app.add_typer(product.app, name="product")
-    app.add_typer(cart.app, name="cart")
-    app.add_typer(checkout.app, name="checkout")
-    app.add_typer(db_commands.app, name="db")
-    app.command("demo")(demo.demo)
-
-
-_register()
 
 
 def _silence_stdout() -> None:

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from ishop4u_cli import completion
 from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
 
 app = typer.Typer(help="Your cart across every store.", no_args_is_help=True)
@@ -23,7 +24,12 @@ QtyOpt = Annotated[
 ]
 SourceOpt = Annotated[
     str | None,
-    typer.Option("--source", metavar="SOURCE", help="Only this source (store), by name or api name."),
+    typer.Option(
+        "--source",
+        metavar="SOURCE",
+        help="Only this source (store), by name or api name.",
+        autocompletion=completion.source_names,
+    ),
 ]
 
 
@@ -35,6 +41,7 @@ def add(
         typer.Argument(
             metavar="ITEM",
             help="Product ids or product URLs; - reads them from stdin, one a line.",
+            autocompletion=completion.product_ids,
             show_default=False,
         ),
     ],
@@ -94,7 +101,14 @@ def list_(ctx: typer.Context, source: SourceOpt = None, as_json: JsonOption = Fa
 @app.command("update")
 def update(
     ctx: typer.Context,
-    product_id: Annotated[int, typer.Argument(metavar="PRODUCT_ID", help="The product's id in your cart.")],
+    product_id: Annotated[
+        int,
+        typer.Argument(
+            metavar="PRODUCT_ID",
+            help="The product's id in your cart.",
+            autocompletion=completion.cart_product_ids,
+        ),
+    ],
     qty: QtyOpt = None,
     notes: Annotated[
         str | None, typer.Option("--notes", metavar="TEXT", help="New notes ('' clears them).")
@@ -118,7 +132,12 @@ def update(
 def remove(
     ctx: typer.Context,
     product_ids: Annotated[
-        list[int], typer.Argument(metavar="PRODUCT_ID", help="Ids of products in your cart.")
+        list[int],
+        typer.Argument(
+            metavar="PRODUCT_ID",
+            help="Ids of products in your cart.",
+            autocompletion=completion.cart_product_ids,
+        ),
     ],
 ) -> None:
     """Remove products from your cart (all or none: every id must be in it)."""

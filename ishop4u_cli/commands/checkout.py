@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from ishop4u_cli import completion
 from ishop4u_cli.commands._shared import Declined, JsonOption, YesOption, confirm, state
 from ishop4u_cli.errors import UsageError
 
@@ -19,6 +20,7 @@ SourceOpt = Annotated[
         "--source",
         metavar="SOURCE",
         help="Only this source (store), by name or api name; 'other' for products without one.",
+        autocompletion=completion.checkout_stores,
     ),
 ]
 OpenOpt = Annotated[
@@ -122,6 +124,7 @@ def done(
             metavar="STORE",
             help="The source you bought at, by name or api name; 'other' for products without a source.",
             show_default=False,
+            autocompletion=completion.checkout_stores,
         ),
     ],
     yes: YesOption = False,

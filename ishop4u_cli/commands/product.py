@@ -4,11 +4,19 @@ from typing import Annotated
 
 import typer
 
+from ishop4u_cli import completion
 from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
 
 app = typer.Typer(help="Products: their pages, prices and affiliate links.", no_args_is_help=True)
 
-IdArg = Annotated[int, typer.Argument(metavar="ID", help="The product's id (see: ishop4u product list).")]
+IdArg = Annotated[
+    int,
+    typer.Argument(
+        metavar="ID",
+        help="The product's id (see: ishop4u product list).",
+        autocompletion=completion.product_ids,
+    ),
+]
 NameOpt = Annotated[str | None, typer.Option("--name", metavar="TEXT", help="The product's name.")]
 PriceOpt = Annotated[
     str | None,
@@ -24,7 +32,13 @@ CurrencyOpt = Annotated[
 ]
 ImageOpt = Annotated[str | None, typer.Option("--image", metavar="URL", help="The image's URL.")]
 SourceOpt = Annotated[
-    str | None, typer.Option("--source", metavar="SOURCE", help="The source (store) by name or api name.")
+    str | None,
+    typer.Option(
+        "--source",
+        metavar="SOURCE",
+        help="The source (store) by name or api name.",
+        autocompletion=completion.source_names,
+    ),
 ]
 NoFetchOpt = Annotated[
     bool, typer.Option("--no-fetch", help="Do not read the product page for a missing name or price.")
@@ -100,7 +114,13 @@ def edit(
         str | None, typer.Option("--image", metavar="URL", help="A new image URL ('' for none).")
     ] = None,
     source: Annotated[
-        str | None, typer.Option("--source", metavar="SOURCE", help="Another source by name ('' for none).")
+        str | None,
+        typer.Option(
+            "--source",
+            metavar="SOURCE",
+            help="Another source by name ('' for none).",
+            autocompletion=completion.source_names,
+        ),
     ] = None,
     url: Annotated[
         str | None, typer.Option("--url", metavar="URL", help="Another product page or affiliate link.")

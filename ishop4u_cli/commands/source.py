@@ -4,11 +4,19 @@ from typing import Annotated
 
 import typer
 
+from ishop4u_cli import completion
 from ishop4u_cli.commands._shared import JsonOption, YesOption, confirm, state
 
 app = typer.Typer(help="Affiliate sources (stores) and your tracking ids.", no_args_is_help=True)
 
-SourceArg = Annotated[str, typer.Argument(metavar="SOURCE", help="The source's name or api name (any case).")]
+SourceArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="SOURCE",
+        help="The source's name or api name (any case).",
+        autocompletion=completion.source_names,
+    ),
+]
 
 
 @app.command("list")
@@ -33,6 +41,14 @@ def add(
         str | None,
         typer.Option("--base-url", metavar="URL", help="The shop's home page, e.g. https://shop.example."),
     ] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", metavar="TRACKING_ID", help="Your affiliate tracking id for this store."),
+    ] = None,
+    link_template: Annotated[
+        str | None,
+        typer.Option("--link-template", metavar="TEMPLATE", help="A network link template for this store."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a source (a store); its name and api name must be new."""
@@ -40,7 +56,9 @@ def add(
     from ishop4u_cli.services import sources
 
     source = state(ctx).transaction(
-        lambda s: sources.add_source(s, name=name, api_name=api_name, base_url=base_url)
+        lambda s: sources.add_source(
+            s, name=name, api_name=api_name, base_url=base_url, tracking_id=tag, link_template=link_template
+        )
     )
     view.added(source, as_json=as_json)
 

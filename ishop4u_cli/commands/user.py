@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from ishop4u_cli import completion
 from ishop4u_cli.commands._shared import JsonOption, YesOption, ask, confirm, state, stdin_is_terminal
 from ishop4u_cli.errors import UsageError
 
@@ -26,7 +27,12 @@ PasswordStdinOption = Annotated[
     ),
 ]
 EmailArgument = Annotated[
-    str, typer.Argument(help="The account's email address (any case).", show_default=False)
+    str,
+    typer.Argument(
+        help="The account's email address (any case).",
+        show_default=False,
+        autocompletion=completion.emails,
+    ),
 ]
 
 
