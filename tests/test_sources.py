@@ -174,3 +174,70 @@ def test_remove_empty_source(cli, yes):
     r = cli("source", "remove", "tmp", yes)
     assert r.exit_code == 0, r
     assert "0 products and 0 cart items" in r.stderr
+
+
+# ---------------------------------------------------------------- link templates are checked (issue 10)
+
+AWIN_ETSY = "https://www.awin1.com/cread.php?awinmid=6220&awinaffid={tracking_id}&ued={url}"
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (["--link-template", "not a template"], "{url}"),
+        (["--link-template", "ftp://x.example/?u={url}"], "not an http or https URL"),
+        (["--link-template", "https://x.example/?u={link}"], "unknown placeholder {link}"),
+        (["--link-template", "{url}"], "not an http or https URL"),
+        (["--link-template", "https://www.awin1.com/cread.php?awinmid=6220&awinaffid=1"], "{url}"),
+        # The source has a tag (given now, or before): a template without {tracking_id} would drop it.
+        (
+            ["--tag", "123456", "--link-template", "https://www.awin1.com/cread.php?ued={url}"],
+            "{tracking_id}",
+        ),
+    ],
+)
+def test_edit_refuses_a_link_template_that_cannot_make_links(cli, db_rows, args, why):
+    before = db_rows()
+    r = cli("source", "edit", "etsy", *args)
+    assert r.exit_code == 2, r
+    assert r.stderr.startswith("Error: ") and why in r.stderr
+    assert db_rows() == before
+
+
+def test_a_tag_set_later_must_fit_the_template(cli, db_rows):
+    r = cli("source", "edit", "etsy", "--link-template", "https://www.awin1.com/cread.php?ued={url}")
+    assert r.exit_code == 0, r  # no tag: a template without {tracking_id} is fine
+    before = db_rows()
+    r = cli("source", "edit", "etsy", "--tag", "123456")
+    assert r.exit_code == 2 and "{tracking_id}" in r.stderr, r
+    assert db_rows() == before
+    r = cli("source", "edit", "etsy", "--tag", "123456", "--link-template", AWIN_ETSY)
+    assert r.exit_code == 0, r
+    r = cli("source", "edit", "etsy", "--link-template", "")  # clearing a template is always fine
+    assert r.exit_code == 0, r
+
+
+def test_add_checks_its_link_template_too(cli, db_rows):
+    before = db_rows()
+    for args in (
+        ["--link-template", "not a template"],
+        ["--tag", "42", "--link-template", "https://net.example/c?u={url}"],
+    ):
+        r = cli("source", "add", "Some Store", *args)
+        assert r.exit_code == 2, r
+    assert db_rows() == before
+    r = cli(
+        "source",
+        "add",
+        "Some Store",
+        "--tag",
+        "42",
+        "--link-template",
+        "https://net.example/c/{tracking_id}?u={url}",
+    )
+    assert r.exit_code == 0, r
+    shown = json.loads(cli("source", "show", "some store", "--json").stdout)
+    assert (shown["tracking_id"], shown["link_template"]) == (
+        "42",
+        "https://net.example/c/{tracking_id}?u={url}",
+    )

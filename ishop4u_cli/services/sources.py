@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ishop4u_cli import ids
-from ishop4u_cli import stores
+from ishop4u_cli import ids, stores
 from ishop4u_cli.errors import Conflict, NotFound, UsageError
+from ishop4u_cli.stores import urls
 from ishop4u_cli.tables import cart_items, products, sources
 from ishop4u_cli.text import one_line
 
@@ -206,6 +206,22 @@ def clean_tracking_id(tag: str) -> str | None:
     return cleaned
 
 
+def clean_link_template(template: str) -> str | None:
+    """An http(s) URL with a {url} placeholder (and maybe {tracking_id}); '' clears it."""
+    if not template.strip():
+        return None
+    return urls.check_link_template(template)
+
+
+def check_template_uses_tag(tracking_id: str | None, link_template: str | None) -> None:
+    """UsageError when a source has a tracking id its link template would silently leave out."""
+    if tracking_id and link_template and "{tracking_id}" not in link_template:
+        raise UsageError(
+            f"link template {link_template!r} has no {{tracking_id}} placeholder for the tag "
+            f"{tracking_id!r}: add it where the network wants your id, or clear the tag (--tag '')"
+        )
+
+
 def _check_unique(session: Session, *, names: list[str], except_id: int | None) -> None:
     """Conflict when any of NAMES is already some other source's name or api_name."""
     keys = sorted({n.lower() for n in names if n})
@@ -226,15 +242,27 @@ def _check_unique(session: Session, *, names: list[str], except_id: int | None) 
 
 
 def add_source(
-    session: Session, *, name: str, api_name: str | None = None, base_url: str | None = None
+    session: Session,
+    *,
+    name: str,
+    api_name: str | None = None,
+    base_url: str | None = None,
+    tracking_id: str | None = None,
+    link_template: str | None = None,
 ) -> Source:
-    """A new source; Conflict when its name or api_name is taken (any case)."""
+    """A new source; Conflict when its name or api_name is taken (any case). Its link template,
+    when given, is checked as `source edit` checks it."""
     name = clean_name(name)
     api = clean_api_name(api_name) if api_name is not None else None
     url = clean_base_url(base_url) if base_url is not None else None
+    tag = clean_tracking_id(tracking_id) if tracking_id is not None else None
+    template = clean_link_template(link_template) if link_template is not None else None
+    check_template_uses_tag(tag, template)
     _check_unique(session, names=[name, api or ""], except_id=None)
     new_id = session.exec(
-        sa.insert(sources).values(name=name, api_name=api, base_url=url).returning(sources.c.id)
+        sa.insert(sources)
+        .values(name=name, api_name=api, base_url=url, tracking_id=tag, link_template=template)
+        .returning(sources.c.id)
     ).scalar_one()
     return get_source(session, new_id)
 
@@ -251,6 +279,8 @@ def edit_source(
 ) -> EditResult:
     """Change what is given ('' clears the optional fields).
 
+    A link template must be an http(s) URL with {url}, and {tracking_id} when the
+    source has a tag (checked whenever either is given; UsageError, nothing written).
     When the tracking id or link template changes, the products of this source
     whose affiliate link we built from the old ones get a link built from the
     new ones; links the user gave (carrying their own affiliate id) stay.
@@ -266,9 +296,13 @@ def edit_source(
     if tracking_id is not None:
         values["tracking_id"] = clean_tracking_id(tracking_id)
     if link_template is not None:
-        values["link_template"] = link_template.strip() or None
+        values["link_template"] = clean_link_template(link_template)
     if not values:
         raise UsageError("nothing to change: give --name, --api-name, --base-url, --tag or --link-template")
+    if "tracking_id" in values or "link_template" in values:
+        check_template_uses_tag(
+            values.get("tracking_id", old.tracking_id), values.get("link_template", old.link_template)
+        )
     changed = [FIELD_NAMES[key] for key, value in values.items() if getattr(old, key) != value]
     _check_unique(
         session,

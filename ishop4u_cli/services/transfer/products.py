@@ -117,6 +117,47 @@ def _product_values(row: Row, cache: SourceCache, default_currency: str) -> dict
             raise
 
 
+_ANY_PRODUCT = "SELECT 1 FROM products LIMIT 1"
+_COLUMNS = (
+    "name",
+    "price",
+    "currency",
+    "image_url",
+    "affiliate_link",
+    "affiliate_source_id",
+    "canonical_url",
+)
+_INSERT_SQLITE = (
+    f"INSERT INTO products ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+    "ON CONFLICT (canonical_url) DO NOTHING"
+)
+
+
+def _insert_sqlite(session: Session, rows: list[dict[str, Any]]) -> int:
+    """bulk.insert_products for SQLite, the rows handed to sqlite3's executemany as they are.
+
+    The same statement SQLAlchemy would send, without its per-row parameter
+    processing; prices go in as SQLAlchemy's Numeric sends them on SQLite (float).
+    """
+    if not rows:
+        return 0
+    if len(rows[0]) != len(_COLUMNS):  # the row builder gained a column: SQLAlchemy knows them all
+        return insert_products(session, rows)
+    params = [
+        (
+            v["name"],
+            None if v["price"] is None else float(v["price"]),
+            v["currency"],
+            v["image_url"],
+            v["affiliate_link"],
+            v["affiliate_source_id"],
+            v["canonical_url"],
+        )
+        for v in rows
+    ]
+    return session.connection().exec_driver_sql(_INSERT_SQLITE, params).rowcount
+
+
 def import_products(
     session: Session, rows: Iterable[Row], *, source: Input | None = None, progress: Progress | None = None
 ) -> ProductImport:
@@ -125,6 +166,11 @@ def import_products(
     cache = SourceCache(session)
     seen: set[str] = set()
     total = added = stored = repeated = 0
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    # On SQLite this transaction began IMMEDIATE: no other writer until it ends. If it found no
+    # products, none can be stored but its own, and `seen` catches those: no lookups needed.
+    sole_writer = sqlite and session.connection().exec_driver_sql(_ANY_PRODUCT).first() is None
+    write = _insert_sqlite if sqlite else insert_products
     for chunk in chunks(rows):
         fresh: dict[str, dict[str, Any]] = {}
         for row in chunk:
@@ -136,9 +182,9 @@ def import_products(
             seen.add(key)
             fresh[key] = values
         total += len(chunk)
-        already = existing_ids(session, fresh)
+        already = {} if sole_writer else existing_ids(session, fresh)
         stored += len(already)
-        added += insert_products(session, [v for k, v in fresh.items() if k not in already])
+        added += write(session, [v for k, v in fresh.items() if k not in already])
         if progress is not None:
             progress(source.position() if source else 0, total)
     return ProductImport(rows=total, added=added, already_stored=stored, repeated=repeated)
