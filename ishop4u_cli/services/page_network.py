@@ -74,8 +74,11 @@ class Guard:
     def __init__(self, deadline: float, seconds: float) -> None:
         self.deadline = deadline
         self.seconds = seconds
-        self.allow_local = True
+        self.allow_local = True  # the URL the user gave may point anywhere; fetch() narrows it
         self.target_host = ""  # the host of the URL being fetched now (not a proxy's)
+        # Whether the user's URL is on a local address: learnt when its connection is made (no
+        # lookup of its own), or looked up at the first redirect when a proxy made the connection.
+        self.origin_local: bool | None = None
 
     def time_left(self, timeout: float | None) -> float:
         left = self.deadline - time.monotonic()
@@ -107,6 +110,8 @@ class GuardedBackend:
 
             raise httpcore.ConnectError(f"cannot resolve {host!r}")
         direct = host.strip("[]").lower() == self.guard.target_host.strip("[]").lower()
+        if direct and self.guard.origin_local is None:  # the first connection: the user's URL
+            self.guard.origin_local = any(is_local_address(a) for a in addresses)
         if direct and not self.guard.allow_local and any(is_local_address(a) for a in addresses):
             raise ReadRefused(f"redirected to {host!r}: a local network address, not a public page")
         stream = self._inner.connect_tcp(

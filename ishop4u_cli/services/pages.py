@@ -99,13 +99,19 @@ def fetch(url: str, *, timeout: float | None = None, deadline: float | None = No
             event_hooks={"response": [_refuse_bad_redirect]},
         ) as client:
             page_network.install(client, guard)
+            start = urlsplit(url)
             for hop in range(MAX_REDIRECTS + 1):
                 _check_scheme(url, redirected=hop > 0)
                 parts = urlsplit(url)
-                if hop == 0:  # the user's own URL may be local; then so may its redirects
-                    guard.allow_local = page_network.host_is_local(parts.hostname or "", _port(parts))
-                elif not guard.allow_local and page_network.host_is_local(parts.hostname or "", _port(parts)):
-                    raise PageFailed(f"redirected to {url!r}: a local network address, not a public page")
+                if hop > 0:
+                    if guard.origin_local is None:  # read through a proxy: look the user's host up now
+                        guard.origin_local = page_network.host_is_local(start.hostname or "", _port(start))
+                    # The user's own URL may be local; then so may its redirects. Otherwise not.
+                    guard.allow_local = guard.origin_local
+                    if not guard.allow_local and page_network.host_is_local(
+                        parts.hostname or "", _port(parts)
+                    ):
+                        raise PageFailed(f"redirected to {url!r}: a local network address, not a public page")
                 guard.target_host = parts.hostname or ""
                 with client.stream("GET", url) as response:
                     location = response.headers.get("location")
