@@ -98,7 +98,7 @@ def edit_product(
     if changes.source is not None:
         new_source = sources_service.find_source(session, changes.source) if changes.source else None
     elif changes.url is not None:
-        new_source = sources_service.source_for_store(session, stores.store_for_url(changes.url).api_name)
+        new_source = sources_service.source_for_url(session, changes.url)
     if (new_source.id if new_source else None) != old.affiliate_source_id:
         values["affiliate_source_id"] = new_source.id if new_source else None
 

@@ -91,6 +91,8 @@ def clean_name(name: str) -> str:
 def clean_image_url(image: str) -> str:
     try:
         return stores.check_url(image)
+    except stores.CredentialsInUrl:
+        raise
     except UsageError:
         raise UsageError(f"not an image URL (http or https with a host): {image!r}") from None
 
@@ -161,28 +163,44 @@ def with_page(new: NewProduct, page: PageInfo) -> tuple[NewProduct, list[str]]:
     return replace(new, name=name, price=price, currency=currency, image_url=image), problems
 
 
+NOT_READ = (
+    "the link is an affiliate redirect that names no page: not read, so that your link is never clicked"
+)
+
+
 def fill_from_page(new: NewProduct) -> tuple[NewProduct, list[str]]:
-    """NEW completed from its page (fetched now: call it outside any transaction)."""
+    """NEW completed from its page (fetched now: call it outside any transaction).
+
+    The page read is the one a network link names (stores.page_to_read), never
+    the link itself: fetching the user's affiliate link would count as a click.
+    """
     from ishop4u_cli.services import pages
 
-    return with_page(new, pages.fetch_page_info(new.url))
+    page = stores.page_to_read(new.url)
+    if page is None:
+        return new, [NOT_READ]
+    return with_page(new, pages.fetch_page_info(page))
 
 
 def name_from_url(url: str) -> str:
-    """A readable name when neither the user nor the page gave one.
+    """A readable name when neither the user nor the page gave one, from the page URL leads to.
 
     The last path segment that reads like words ('handmade-blue-mug' ->
-    'handmade blue mug'), else '<host> product <last segment>'.
+    'handmade blue mug'), a product handle (/products/<handle>), else
+    '<host> product <id or last segment>', the host as the product is stored (www.amazon.com
+    for smile.amazon.com).
     """
-    parts = urlsplit(url)
-    host = (parts.hostname or "").removeprefix("www.")
+    parts = urlsplit(stores.page_to_read(url) or url)
     # Amazon's "ref=sr_1_1" path segments are tracking, never a name.
     segments = [unquote(seg) for seg in parts.path.split("/") if seg and not seg.startswith(("ref=", "ref_"))]
-    for seg in reversed(segments):
+    for n, seg in enumerate(reversed(segments)):
         stem = re.sub(r"\.(html?|php|aspx?)$", "", seg, flags=re.IGNORECASE)
         words = [w for w in re.split(r"[-_+\s]+", stem) if w]
-        if len(words) >= 2 and sum(any(ch.isalpha() for ch in w) for w in words) >= 2:
+        alpha = sum(any(ch.isalpha() for ch in w) for w in words)
+        handle = n == 0 and len(segments) >= 2 and segments[-2].lower() == "products"  # Shopify's
+        if alpha >= 2 or (handle and alpha >= 1 and len(words) == alpha):
             return clean_name(" ".join(words)[:NAME_MAX])
+    host = (urlsplit(stores.normalize_url(url)).hostname or "").removeprefix("www.")
     last = stores.product_id(url) or (
         re.sub(r"\.(html?|php|aspx?)$", "", segments[-1], flags=re.IGNORECASE) if segments else ""
     )
@@ -195,8 +213,9 @@ def product_values(
     """The products row NEW is stored as: the one builder `product add`, `cart add` and the imports share.
 
     What NEW leaves open is filled without the network: a name made from the
-    URL, DEFAULT_CURRENCY, and the affiliate link built from SOURCE's tag or
-    template (AFFILIATE_LINK, when given, is stored as it is).
+    URL, the currency of the store's regional site or else DEFAULT_CURRENCY, and
+    the affiliate link built from SOURCE's tag or template (AFFILIATE_LINK, when
+    given, is stored as it is).
     """
     link = (
         affiliate_link if affiliate_link is not None else sources_service.affiliate_link_for(new.url, source)
@@ -204,7 +223,8 @@ def product_values(
     return {
         "name": new.name or name_from_url(new.url),
         "price": new.price,
-        "currency": new.currency or default_currency,
+        # Given (or read from the page), else the store site's own (amazon.co.uk: GBP), else the default.
+        "currency": new.currency or stores.currency_of(new.url) or default_currency,
         "image_url": new.image_url,
         "affiliate_link": link,
         "affiliate_source_id": source.id if source else None,
@@ -298,7 +318,7 @@ def get_with_carts(session: Session, product_id: int) -> ProductInCarts:
 def _source_for(session: Session, new: NewProduct) -> Source | None:
     if new.source is not None:
         return sources_service.find_source(session, new.source)
-    return sources_service.source_for_store(session, stores.store_for_url(new.url).api_name)
+    return sources_service.source_for_url(session, new.url)
 
 
 def add_product(session: Session, new: NewProduct) -> AddResult:

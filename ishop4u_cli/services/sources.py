@@ -138,6 +138,48 @@ def source_for_store(session: Session, api_name: str) -> Source | None:
     return _row_to_source(row) if row is not None else None
 
 
+class SourcesByUrl:
+    """Which source new products are filed under, by their page's host, for one command or import.
+
+    A page on the host of a source's base URL (with or without www., or under
+    it) belongs to that source (a store the user added; the most specific host,
+    then the oldest source, wins); any other page to its store's source, by api
+    name. The sources are read once and each host is answered once, so a bulk
+    import pays for a host, not a row.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        rows = session.exec(
+            sa.select(*_COLUMNS).where(sources.c.base_url.is_not(None)).order_by(sources.c.id)
+        )
+        self.by_domain: dict[str, Source] = {}
+        for row in rows:
+            domain = stores.page_host(row.base_url).removeprefix("www.")
+            if domain:
+                self.by_domain.setdefault(domain, _row_to_source(row))
+        self.by_host: dict[str, Source | None] = {}
+        self.by_store: dict[str, Source | None] = {}
+
+    def for_url(self, url: str) -> Source | None:
+        host = stores.page_host(url)  # one host is one store (behind any affiliate redirect)
+        if host not in self.by_host:
+            domain = urls.match_domain(host.removeprefix("www."), self.by_domain) if host else None
+            self.by_host[host] = self.by_domain[domain] if domain else self._of_store(url)
+        return self.by_host[host]
+
+    def _of_store(self, url: str) -> Source | None:
+        api_name = stores.store_for_url(url).api_name
+        if api_name not in self.by_store:
+            self.by_store[api_name] = source_for_store(self.session, api_name)
+        return self.by_store[api_name]
+
+
+def source_for_url(session: Session, url: str) -> Source | None:
+    """The source a new product at URL is filed under (SourcesByUrl says how), or None."""
+    return SourcesByUrl(session).for_url(url)
+
+
 def affiliate_link_for(url: str, source: Source | None) -> str:
     """The affiliate link for the product page URL with SOURCE's tag or template (no source: none)."""
     return stores.affiliate_link(
@@ -193,6 +235,8 @@ def clean_base_url(base_url: str) -> str | None:
         return None
     try:
         return stores.check_url(base_url)
+    except stores.CredentialsInUrl:
+        raise
     except UsageError:
         raise UsageError(f"not a base URL (http or https with a host): {base_url!r}") from None
 

@@ -5,17 +5,21 @@ The rest of the program uses only the functions here.
 
 from __future__ import annotations
 
-from ishop4u_cli.stores.base import CartLink, CartLinkItem, Store, check_url
-from ishop4u_cli.stores.registry import store_for_url
+from ishop4u_cli.stores.base import CartLink, CartLinkItem, CredentialsInUrl, Store
+from ishop4u_cli.stores.registry import check_url, currency_of, page_host, page_to_read, store_for_url
 from ishop4u_cli.stores.urls import made_from_template
 
 __all__ = [
     "CartLink",
     "CartLinkItem",
+    "CredentialsInUrl",
     "Store",
     "affiliate_link",
     "check_url",
+    "currency_of",
     "normalize_url",
+    "page_host",
+    "page_to_read",
     "product_id",
     "store_for_url",
 ]
@@ -39,5 +43,5 @@ def affiliate_link(url: str, *, tracking_id: str | None, link_template: str | No
     url = check_url(url)
     store = store_for_url(url)
     if store.has_affiliate_id(url) or made_from_template(url, link_template, tracking_id):
-        return url
+        return store.current(url)
     return store.affiliate_link(store.normalize(url), tracking_id=tracking_id, link_template=link_template)

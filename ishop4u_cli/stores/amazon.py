@@ -9,32 +9,34 @@ from ishop4u_cli.stores.base import PAGES, SHORT_LINK, CartLink, CartLinkItem, H
 from ishop4u_cli.stores.networks import Network
 from ishop4u_cli.stores.urls import Url
 
-DOMAINS = (
-    "amazon.com",
-    "amazon.co.uk",
-    "amazon.de",
-    "amazon.fr",
-    "amazon.it",
-    "amazon.es",
-    "amazon.ca",
-    "amazon.co.jp",
-    "amazon.in",
-    "amazon.com.au",
-    "amazon.com.mx",
-    "amazon.com.br",
-    "amazon.nl",
-    "amazon.se",
-    "amazon.pl",
-    "amazon.com.tr",
-    "amazon.ae",
-    "amazon.sa",
-    "amazon.sg",
-    "amazon.eg",
-    "amazon.com.be",
-    "amazon.ie",
-    "amazon.co.za",
-    "amazon.cn",
-)
+# Each regional store and the currency it sells in (its prices, when the page says none).
+CURRENCIES = {
+    "amazon.com": "USD",
+    "amazon.co.uk": "GBP",
+    "amazon.de": "EUR",
+    "amazon.fr": "EUR",
+    "amazon.it": "EUR",
+    "amazon.es": "EUR",
+    "amazon.ca": "CAD",
+    "amazon.co.jp": "JPY",
+    "amazon.in": "INR",
+    "amazon.com.au": "AUD",
+    "amazon.com.mx": "MXN",
+    "amazon.com.br": "BRL",
+    "amazon.nl": "EUR",
+    "amazon.se": "SEK",
+    "amazon.pl": "PLN",
+    "amazon.com.tr": "TRY",
+    "amazon.ae": "AED",
+    "amazon.sa": "SAR",
+    "amazon.sg": "SGD",
+    "amazon.eg": "EGP",
+    "amazon.com.be": "EUR",
+    "amazon.ie": "EUR",
+    "amazon.co.za": "ZAR",
+    "amazon.cn": "CNY",
+}
+DOMAINS = tuple(CURRENCIES)
 # /dp/ASIN, /dp/product/ASIN, /gp/product/ASIN, /gp/aw/d/ASIN, /slug/dp/ASIN, and older forms.
 _ASIN_PATH = re.compile(
     r"/(?:dp/product|dp|gp/product|gp/aw/d|gp/offer-listing|exec/obidos/asin|o/asin)/([A-Z0-9]{10})(?=[/?;]|$)",
@@ -61,6 +63,17 @@ class Amazon(Store):
     api_name = "amazon"
     hosts = HOSTS
     affiliate_params = ("tag",)
+    currencies = CURRENCIES
+
+    def current(self, url: str) -> str:
+        """smile.amazon.* (AmazonSmile, closed in 2023) links on www.amazon.*: the rest kept as given."""
+        page = urls.parse(url)
+        domain = self.domain(page)
+        if domain is None or urls.subdomain(page.host, domain) != "smile" or "://" not in url:
+            return url
+        start = url.index("://") + 3
+        port = page.netloc.rpartition(":")[2] if page.netloc.count(":") == 1 else ""
+        return url[:start] + f"www.{domain}" + (f":{port}" if port else "") + url[start + len(page.netloc) :]
 
     def _product_id(self, url: Url) -> str | None:
         if self.domain(url) is None:

@@ -21,17 +21,34 @@ NO_SOURCE = "generic"
 
 @functools.lru_cache(maxsize=256)
 def check_url(url: str) -> str:
-    """URL stripped, if it is http(s) with a host; a UsageError naming it otherwise."""
+    """URL stripped, if it is http(s) with a host and no user name or password; a UsageError otherwise.
+
+    A URL with credentials (https://user:secret@shop.example/) is refused, never
+    stored or repeated: the message names its host only.
+    """
     # Controls and bidi characters are percent-encoded: no stored URL can carry an escape
     # sequence to a terminal (they mean nothing in an address).
     url = url_without_controls(url.strip())
     try:
         parts = urls.parse(url)
     except ValueError:
-        raise UsageError(f"not a valid URL: {url!r}") from None
+        raise UsageError(f"not a valid URL: {urls.without_userinfo(url)!r}") from None
+    if "@" in parts.netloc:
+        raise CredentialsInUrl(parts.host)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"not a product URL (http or https with a host): {url!r}")
     return url
+
+
+class CredentialsInUrl(UsageError):
+    """A URL (or the page a network link leads to) with a user name or password: refused, never shown."""
+
+    def __init__(self, host: str) -> None:
+        where = f" (on {host})" if host else ""
+        super().__init__(
+            f"the URL carries a user name or password{where}: ishop4u never stores them; "
+            "paste the link without the `user:password@` part"
+        )
 
 
 class HostKind(enum.Enum):
@@ -86,6 +103,8 @@ class Store:
     hosts: Mapping[str, Host] = {}
     # Query parameters that carry an affiliate id on the store's own pages (Amazon's `tag`).
     affiliate_params: tuple[str, ...] = ()
+    # The ISO 4217 currency each of its PAGES domains sells in (amazon.co.uk: GBP); none: it varies.
+    currencies: Mapping[str, str] = {}
 
     def __init__(self, links: networks.Links | None = None) -> None:
         # The registry hands every store the table of all stores' links (one store's redirect may
@@ -98,6 +117,14 @@ class Store:
     def recognises(self, url: Url) -> bool:
         """True when URL (the page behind any affiliate redirect) is on one of the store's hosts."""
         return self._on_hosts(url.host) is not None
+
+    def currency(self, url: Url) -> str | None:
+        """The currency the store's site at URL (the page, not a redirect) sells in, when it is one."""
+        return self.currencies.get(self.domain(url) or "")
+
+    def current(self, url: str) -> str:
+        """URL on the host the store serves it from today (a retired host's link moved), else URL."""
+        return url
 
     def product_id(self, url: str) -> str | None:
         """The store's own id for the product (an ASIN, an item id), when the URL has one."""

@@ -29,6 +29,27 @@ ROTATION_IDS = {
 # Sites EPN does not serve: recognised, normalized, but no affiliate link is built.
 OTHER_DOMAINS = ("ebay.com.hk", "ebay.com.sg", "ebay.com.my", "ebay.ph")
 DOMAINS = tuple(ROTATION_IDS) + OTHER_DOMAINS
+# The currency each site lists its prices in (when the page says none).
+CURRENCIES = {
+    "ebay.com": "USD",
+    "ebay.co.uk": "GBP",
+    "ebay.de": "EUR",
+    "ebay.fr": "EUR",
+    "ebay.it": "EUR",
+    "ebay.es": "EUR",
+    "ebay.ca": "CAD",
+    "ebay.com.au": "AUD",
+    "ebay.at": "EUR",
+    "ebay.ch": "CHF",
+    "ebay.ie": "EUR",
+    "ebay.nl": "EUR",
+    "ebay.be": "EUR",
+    "ebay.pl": "PLN",
+    "ebay.com.hk": "HKD",
+    "ebay.com.sg": "SGD",
+    "ebay.com.my": "MYR",
+    "ebay.ph": "PHP",
+}
 
 # /itm/<id>, /itm/<slug>/<id>
 _ITEM_PATH = re.compile(r"^/itm/(?:[^/]+/)?(\d{9,15})(?:/|$)")
@@ -55,6 +76,7 @@ class Ebay(Store):
     api_name = "ebay"
     hosts = HOSTS
     affiliate_params = ("campid",)
+    currencies = CURRENCIES
 
     def _product_id(self, url: Url) -> str | None:
         return self.id_in_path(url, _ITEM_PATH)

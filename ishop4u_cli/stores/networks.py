@@ -1,8 +1,10 @@
 """Affiliate networks' links, which already carry someone's affiliate id.
 
 A user who pastes one of these keeps it exactly as given. Where the link names
-its destination in a parameter, `Links.unwrap` finds the product page behind
-it, so the product is recognised and stored once.
+its destination (in a query parameter, or at the end of its path), `Links.unwrap`
+finds the product page behind it, so the product is recognised, stored once,
+named and read from that page: never by following the user's own link, which
+the network would count as a click.
 
 This module lists the networks only; a store's own affiliate links (amzn.to,
 rover.ebay.com, goto.walmart.com) are in its host table, in the same form, and
@@ -14,6 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from ishop4u_cli.stores import urls
 
@@ -26,12 +29,16 @@ class Network:
     target: str | None = None
     # Parameters a click leaves on the page it lands on: that page is already attributed.
     landing: tuple[str, ...] = ()
+    # The path segment after which the destination follows, to the end of the link (its query
+    # included), plain or percent-encoded: CJ's `/type/dlg/`, Partnerize's `/destination:`.
+    path_target: str | None = None
 
 
 IMPACT = Network("u", ("irclickid", "irgwc"))
 AWIN = Network("ued", ("awc",))
 RAKUTEN = Network("murl", ("ranmid", "ransiteid"))
-CJ = Network("url", ("cjevent",))
+# CJ: a query form (?url=) and a path form (/links/<pid>/type/dlg/[sid/<sid>/]<URL>).
+CJ = Network("url", ("cjevent",), "/type/dlg/")
 SHAREASALE = Network("urllink", ("sscid",))
 
 # Redirect hosts (and the domains under which they live) -> the network whose links they serve.
@@ -52,7 +59,7 @@ NETWORKS: dict[str, Network] = {
     "go.skimresources.com": Network("url"),  # Skimlinks
     "redirect.viglink.com": Network("u"),  # VigLink (Sovrn)
     "clk.tradedoubler.com": Network("url"),
-    "prf.hn": Network(),  # Partnerize: the destination is in the path
+    "prf.hn": Network(path_target="/destination:"),  # Partnerize: /click/camref:<id>/destination:<URL>
 }
 # What the networks' clicks leave on a page (generic.py drops them from a shop's URL).
 LANDING_PARAMS: tuple[str, ...] = tuple(dict.fromkeys(p for n in NETWORKS.values() for p in n.landing))
@@ -79,6 +86,10 @@ class Links:
         """A redirect of a network or store, or a page a network click landed on."""
         return self.redirect_domain(url.host) is not None or url.has_any_param(self.landing_params)
 
+    def is_redirect(self, url: urls.Url) -> bool:
+        """True when URL is on a network's (or store's) redirect host: following it is a click."""
+        return self.redirect_domain(url.host) is not None
+
     def target_of(self, url: str) -> str | None:
         """The destination a redirect names, when it is an http(s) URL."""
         try:
@@ -86,10 +97,12 @@ class Links:
         except ValueError:
             return None
         domain = self.redirect_domain(parsed.host)
-        param = self.forms[domain].target if domain else None
-        if not param:
+        if domain is None:
             return None
-        target = (parsed.param(param) or "").strip()
+        form = self.forms[domain]
+        target = (parsed.param(form.target) or "").strip() if form.target else ""
+        if not target and form.path_target:
+            target = _path_target(parsed, form.path_target)
         if target.startswith("www."):  # ShareASale writes destinations without a scheme
             target = "https://" + target
         if urls.host_of(target) and target.lower().startswith(("http://", "https://")):
@@ -104,3 +117,26 @@ class Links:
                 break
             url = target
         return url
+
+
+def _path_target(url: urls.Url, marker: str) -> str:
+    """The destination written at the end of URL's path after MARKER ('' when there is none).
+
+    It runs to the end of the link, so a plain destination's own query (which
+    urllib reads as the link's) is kept; an encoded one (https%3A%2F%2F...) is decoded.
+    """
+    text = url.text.strip()
+    start = text.find(marker, len(url.scheme) + 3 + len(url.netloc))
+    if start < 0:
+        return ""
+    rest = text[start + len(marker) :]
+    lowered = rest.lower()
+    # CJ may put `sid/<sid>/` (or other key/value segments) before the destination.
+    at = min(
+        (i for i in (lowered.find(p) for p in ("http://", "https://", "http%3a", "https%3a")) if i >= 0),
+        default=-1,
+    )
+    if at < 0:
+        return ""
+    rest = rest[at:]
+    return unquote(rest) if rest.lower().startswith(("http%3a", "https%3a")) else rest

@@ -83,6 +83,14 @@ def host_of(url: str) -> str:
         return ""
 
 
+def without_userinfo(url: str) -> str:
+    """URL with any `user:password@` before its host cut out, for messages."""
+    return _USERINFO.sub(r"\1", url)
+
+
+_USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*:/*)[^/?#]*@")
+
+
 def match_domain(host: str, domains: Iterable[str]) -> str | None:
     """The domain in DOMAINS that HOST is or is under (amazon.co.uk for smile.amazon.co.uk).
 

@@ -10,6 +10,7 @@ from ishop4u_cli.stores.networks import Network
 from ishop4u_cli.stores.urls import Url
 
 DOMAINS = ("walmart.com", "walmart.ca")
+CURRENCIES = {"walmart.com": "USD", "walmart.ca": "CAD"}
 
 # walmart.com: /ip/<slug>/<digits> or /ip/<digits>.
 _US_ITEM = re.compile(r"^/ip/(?:[^/]+/)?(\d{4,15})(?:/|$)")
@@ -28,6 +29,7 @@ HOSTS: dict[str, Host] = {
 class Walmart(Store):
     api_name = "walmart"
     hosts = HOSTS
+    currencies = CURRENCIES
 
     def _product_id(self, url: Url) -> str | None:
         domain = self.domain(url)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
-from ishop4u_cli import stores
 from ishop4u_cli.errors import NotFound
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.sql import upsert_insert
@@ -45,7 +44,7 @@ class SourceCache:
         self.session = session
         self.create_missing = create_missing
         self.by_name: dict[str, Source] = {}
-        self.by_store: dict[str, Source | None] = {}
+        self.by_url: sources_service.SourcesByUrl | None = None  # read when a row needs it
         self.created: list[str] = []
 
     def named(self, name: str) -> Source:
@@ -63,10 +62,9 @@ class SourceCache:
         return found
 
     def for_url(self, url: str) -> Source | None:
-        api_name = stores.store_for_url(url).api_name
-        if api_name not in self.by_store:
-            self.by_store[api_name] = sources_service.source_for_store(self.session, api_name)
-        return self.by_store[api_name]
+        if self.by_url is None:
+            self.by_url = sources_service.SourcesByUrl(self.session)
+        return self.by_url.for_url(url)
 
     def source_of(self, name: str | None, url: str) -> Source | None:
         """The source NAME names, else the one URL's store belongs to (as `product add` picks it)."""
