@@ -195,3 +195,13 @@ def test_accepted_database_is_switched_to_wal(tmp_path):
     old = ishop4u_database(tmp_path / "old.db", revision="0002")
     assert invoke(["--db", str(old), "db", "upgrade"]).exit_code == 0
     assert old.read_bytes()[18:20] == b"\x02\x02"
+
+
+def test_reading_a_database_at_head_changes_nothing(tmp_path):
+    """At the newest revision, opening is a look at alembic_version: no upgrade, no setting written."""
+    path = tmp_path / "mine.db"
+    db.open_database(str(path)).dispose()
+    before = checksum(path)
+    for command in (["product", "list"], ["db", "current"], ["source", "list"]):
+        assert invoke(["--db", str(path), *command]).exit_code == 0
+    assert_untouched(path, before)
