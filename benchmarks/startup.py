@@ -3,6 +3,7 @@
     python benchmarks/startup.py              # 7 runs a case
     python benchmarks/startup.py --runs 15    # steadier medians on a busy machine
     python benchmarks/startup.py --keep       # keep the temporary directory and say where it is
+    python benchmarks/startup.py --cases help,completion   # some of the groups: everyday, help, completion
 
 As bench.py does (and with its data helpers): everything happens in a temporary
 directory with its own HOME, the bytecode is compiled once into a cache of the
@@ -109,11 +110,82 @@ def imports_rich(b: Startup, args: list[str]) -> bool:
     return "NO-RICH" not in proc.stderr
 
 
+LIBS = [PY, "-c", "import typer, rich.table, sqlmodel"]
+TYPER_ONLY = [PY, "-c", "import typer"]
+Results = list[tuple[str, bool | None]]
+
+
+def line(label: str, t: Timing) -> None:
+    print(
+        f"  {label:<66} {t.median * 1000:6.0f} ms  cpu {t.cpu * 1000:5.0f} ms   (runs: "
+        + ", ".join(f"{x * 1000:.0f}" for x in t.runs)
+        + ")",
+        flush=True,
+    )
+
+
+def ratio(results: Results, label: str, a: Timing, base: Timing, target: float | None) -> None:
+    r = a.median / base.median
+    text = f"{label} = {r:.2f}x (cpu {a.cpu / base.cpu:.2f}x)"
+    results.append((f"{text}, target <= {target:g}x" if target else text, r <= target if target else None))
+
+
+def everyday(b: Startup, db100: Path, results: Results) -> None:
+    print("\neveryday commands (100-item cart)")
+    ishop = [*b.cmd, "--db", str(db100)]
+    cart_list, base = b.pair_piped([*ishop, "cart", "list"], LIBS, check_a=lambda o: "Total" in o)
+    line("ishop4u cart list", cart_list)
+    line('python -c "import typer, rich.table, sqlmodel"', base)
+    ratio(results, "cart list / import typer, rich.table, sqlmodel", cart_list, base, 1.15)
+    for args in (["cart", "list", "--json"], ["product", "list", "--json"]):
+        t, base = b.pair_piped([*ishop, *args], LIBS, check_a=lambda o: o.lstrip().startswith("{"))
+        line(f"ishop4u {' '.join(args)}", t)
+        line('python -c "import typer, rich.table, sqlmodel"', base)
+        ratio(results, f"{' '.join(args)} / import typer, rich.table, sqlmodel", t, base, None)
+        rich = imports_rich(b, ["--db", str(db100), *args])
+        results.append((f"{' '.join(args)} {'imports' if rich else 'does not import'} Rich", not rich))
+
+
+def help_cases(b: Startup, results: Results) -> None:
+    print("\nhelp")
+    for group in ["", *GROUPS]:
+        args = [*b.cmd, *([group] if group else []), "--help"]
+        t, base = b.pair_piped(args, TYPER_ONLY, check_a=lambda o: "Usage:" in o)
+        label = f"ishop4u {group + ' ' if group else ''}--help"
+        line(label, t)
+        line('python -c "import typer"', base)
+        ratio(results, f"{label} / import typer", t, base, 1.5)
+
+
+def completion_cases(b: Startup, db1000: Path, results: Results) -> None:
+    print("\ncompletion (1,000 products, all in the cart)")
+    words = f"ishop4u --db {db1000} cart update "
+    bash = {"_ISHOP4U_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": "5"}
+    zsh = {"_ISHOP4U_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": words}
+    for shell, env in (("bash", bash), ("zsh", zsh)):
+        t, base = b.pair_piped(
+            b.cmd, TYPER_ONLY, env_a=env, check_a=lambda o: o.count("\n") >= 1_000 and "1000" in o
+        )
+        line(f"ishop4u cart update <TAB> ({shell}: 1,000 ids{', with names' if shell == 'zsh' else ''})", t)
+        line('python -c "import typer"', base)
+        target = 1.5 if shell == "bash" else None
+        ratio(results, f"completing cart update <TAB> ({shell}) / import typer", t, base, target)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="timed runs per case (default 7)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--cases",
+        default="everyday,help,completion",
+        help="which groups to run, comma-separated: everyday, help, completion (default: all)",
+    )
     opts = parser.parse_args()
+    cases = {c.strip() for c in opts.cases.split(",") if c.strip()}
+    unknown = cases - {"everyday", "help", "completion"}
+    if unknown:
+        parser.error(f"unknown case {sorted(unknown)[0]!r}: use everyday, help or completion")
 
     root = Path(tempfile.mkdtemp(prefix="ishop4u-startup-"))
     b = Startup(root, opts.runs)
@@ -125,79 +197,21 @@ def main() -> None:
         print(f"program: {' '.join(b.cmd)}; {opts.runs} runs a case, median; output to a pipe")
         print("building the data ...", flush=True)
         empty = b.empty_db()
-        cart100_csv, cart1000_csv = root / "cart100.csv", root / "cart1000.csv"
-        write_cart_csv(cart100_csv, 100)
-        write_cart_csv(cart1000_csv, 1_000)
-        db100 = b.signed_in_copy(empty, "cart100.db")
-        b.ishop(db100, "cart", "import", str(cart100_csv))
-        db1000 = b.signed_in_copy(empty, "cart1000.db")  # 1,000 products, every one in the cart
-        b.ishop(db1000, "cart", "import", str(cart1000_csv))
-
-        results: list[tuple[str, bool | None]] = []
-
-        def line(label: str, t: Timing) -> None:
-            print(
-                f"  {label:<66} {t.median * 1000:6.0f} ms  cpu {t.cpu * 1000:5.0f} ms   (runs: "
-                + ", ".join(f"{x * 1000:.0f}" for x in t.runs)
-                + ")",
-                flush=True,
-            )
-
-        def ratio(label: str, a: Timing, base: Timing, target: float | None) -> None:
-            r = a.median / base.median
-            text = f"{label} = {r:.2f}x (cpu {a.cpu / base.cpu:.2f}x)"
-            results.append(
-                (f"{text}, target <= {target:g}x" if target else text, r <= target if target else None)
-            )
-
-        ishop = [*b.cmd, "--db"]
-        libs = [PY, "-c", "import typer, rich.table, sqlmodel"]
-        typer_only = [PY, "-c", "import typer"]
-
-        print("\neveryday commands (100-item cart)")
-        cart_list, base = b.pair_piped(
-            [*ishop, str(db100), "cart", "list"], libs, check_a=lambda o: "Total" in o
-        )
-        line("ishop4u cart list", cart_list)
-        line('python -c "import typer, rich.table, sqlmodel"', base)
-        ratio("cart list / import typer, rich.table, sqlmodel", cart_list, base, 1.15)
-        for args in (["cart", "list", "--json"], ["product", "list", "--json"]):
-            t, base = b.pair_piped(
-                [*ishop, str(db100), *args], libs, check_a=lambda o: o.lstrip().startswith("{")
-            )
-            line(f"ishop4u {' '.join(args)}", t)
-            line('python -c "import typer, rich.table, sqlmodel"', base)
-            ratio(f"{' '.join(args)} / import typer, rich.table, sqlmodel", t, base, None)
-            rich = imports_rich(b, ["--db", str(db100), *args])
-            results.append((f"{' '.join(args)} {'imports' if rich else 'does not import'} Rich", not rich))
-
-        print("\nhelp")
-        for group in ["", *GROUPS]:
-            args = [*b.cmd, *([group] if group else []), "--help"]
-            t, base = b.pair_piped(args, typer_only, check_a=lambda o: "Usage:" in o)
-            label = f"ishop4u {group + ' ' if group else ''}--help"
-            line(label, t)
-            line('python -c "import typer"', base)
-            ratio(f"{label} / import typer", t, base, 1.5)
-
-        print("\ncompletion (1,000 products, all in the cart)")
-        words = f"ishop4u --db {db1000} cart update "
-        bash = {"_ISHOP4U_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": "5"}
-        zsh = {"_ISHOP4U_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": words}
-        for shell, env in (("bash", bash), ("zsh", zsh)):
-            t, base = b.pair_piped(
-                b.cmd, typer_only, env_a=env, check_a=lambda o: o.count("\n") >= 1_000 and "1000" in o
-            )
-            line(
-                f"ishop4u cart update <TAB> ({shell}: 1,000 ids{', with names' if shell == 'zsh' else ''})", t
-            )
-            line('python -c "import typer"', base)
-            ratio(
-                f"completing cart update <TAB> ({shell}) / import typer",
-                t,
-                base,
-                1.5 if shell == "bash" else None,
-            )
+        results: Results = []
+        if "everyday" in cases:
+            cart100_csv = root / "cart100.csv"
+            write_cart_csv(cart100_csv, 100)
+            db100 = b.signed_in_copy(empty, "cart100.db")
+            b.ishop(db100, "cart", "import", str(cart100_csv))
+            everyday(b, db100, results)
+        if "help" in cases:
+            help_cases(b, results)
+        if "completion" in cases:
+            cart1000_csv = root / "cart1000.csv"
+            write_cart_csv(cart1000_csv, 1_000)
+            db1000 = b.signed_in_copy(empty, "cart1000.db")  # 1,000 products, every one in the cart
+            b.ishop(db1000, "cart", "import", str(cart1000_csv))
+            completion_cases(b, db1000, results)
 
         print("\nratios and targets")
         for text, ok in results:
