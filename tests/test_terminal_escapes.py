@@ -114,3 +114,15 @@ def test_piped_output_and_messages_are_clean_too(cli, engine, run_ishop4u):
         assert "\x1b" not in r.stdout
     r = run_ishop4u("--db", cli.db_url, "cart", "remove", "1")
     assert "\x1b" not in r.stderr and "\u202e" not in r.stderr
+
+
+def test_checkout_open_hands_the_browser_no_control_characters(monkeypatch):
+    import webbrowser
+
+    from ishop4u_cli.commands.checkout import open_url
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    assert open_url("https://shop.example/p" + ESC_LINK)
+    assert opened == ["https://shop.example/p" + url_without_controls(ESC_LINK)]
+    assert "\x1b" not in opened[0] and "\x07" not in opened[0]

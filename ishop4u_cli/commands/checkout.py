@@ -57,7 +57,11 @@ def open_url(url: str) -> bool:
     """
     import webbrowser
 
-    return webbrowser.open(url)
+    from ishop4u_cli.text import url_without_controls
+
+    # A link stored before URLs were cleaned (or by another tool) reaches the browser without
+    # control or bidi characters, percent-encoded as a stored URL has them.
+    return webbrowser.open(url_without_controls(url))
 
 
 @app.callback()
