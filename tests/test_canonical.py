@@ -1,8 +1,11 @@
-"""stores/canonical.py: the fast path gives exactly w3lib's canonical form, for any URL."""
+"""The bulk import's fast paths give exactly what the libraries give, for any URL.
+
+stores/canonical.py against w3lib's canonicalize_url; urls.parse's one-regex split against urlsplit.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 import pytest
 from hypothesis import example, given, settings
@@ -88,3 +91,38 @@ def test_generic_normalization_is_unchanged_by_the_fast_path(host, port, path, p
 )
 def test_generic_normalization_examples(url, expected):
     assert registry.GENERIC.normalize(url) == expected
+
+
+def _parse_with_urlsplit(url: str) -> urls.Url:
+    """urls.parse as it was before its fast path (urlsplit for every URL)."""
+    parts = urlsplit(url)
+    path = parts.path
+    if ";" in path:
+        path = urlparse(url).path
+    stripped = url.strip()
+    hostname = (urlsplit(stripped) if len(stripped) != len(url) else parts).hostname or ""
+    return urls.Url(url, parts.scheme, parts.netloc, hostname, hostname.rstrip("."), path, parts.query)
+
+
+URL_CHARS = "aZ09-._~/?#=&:;@[]%+ \t\né"
+
+
+@settings(max_examples=3000)
+@given(
+    st.sampled_from(["http", "HTTPS", "h2+x.y-z", "1http", "", " https"]),
+    st.sampled_from(["://", ":/", ":", "//"]),
+    st.text(URL_CHARS, max_size=30),
+)
+@example("https", "://", "WWW.Shop.Example:443/p;v=1/q;x?a=1#f")
+@example("https", "://", "shop.example:80:90/p")
+@example("https", "://", "shop.example#f?x=1")
+@example("https", "://", "[::1]/p")
+def test_parse_splits_as_urlsplit_does(scheme, sep, rest):
+    url = scheme + sep + rest
+    try:
+        expected = _parse_with_urlsplit(url)
+    except ValueError:
+        with pytest.raises(ValueError):
+            urls.parse.__wrapped__(url)
+        return
+    assert urls.parse.__wrapped__(url) == expected
