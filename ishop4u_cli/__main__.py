@@ -1,3 +1,3 @@
-from ishop4u_cli.app import main
+from ishop4u_cli.app import run
 
-main()
+run()

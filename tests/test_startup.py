@@ -6,6 +6,7 @@ import, only the invoked group built, and help that lists every group and comman
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -172,3 +173,29 @@ def test_every_group_and_command_is_listed():
         target = typer.main.get_command(_eager_app()).commands[group]
         for command in getattr(target, "commands", {}):
             assert f"\n  {command} " in text, (group, command)
+
+
+def test_the_program_ends_with_its_code_and_all_its_output(sqlite_shop):
+    """run() skips the interpreter's teardown: what was printed still arrives whole, codes are kept."""
+
+    def ishop4u(*args: str, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "ishop4u_cli", "--db", sqlite_shop, *args],
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    listed = ishop4u("product", "list", "--json")
+    assert listed.returncode == 0 and [p["name"] for p in json.loads(listed.stdout)["products"]] == ["A", "B"]
+    table = ishop4u("cart", "list")
+    assert table.returncode == 0 and table.stdout.endswith("1 item without a price is not in the totals.\n")
+    missing = ishop4u("cart", "update", "99", "--qty", "2")
+    assert missing.returncode == 3 and missing.stderr.startswith("Error: ") and missing.stdout == ""
+    usage = ishop4u("cart", "nosuch")
+    assert usage.returncode == 2 and "No such command" in usage.stderr
+    debug = ishop4u("cart", "update", "99", "--qty", "2", ISHOP4U_DEBUG="1")
+    assert debug.returncode != 0 and "Traceback" in debug.stderr  # the ordinary exit, for debuggers
