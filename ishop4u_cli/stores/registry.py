@@ -38,6 +38,7 @@ def store_for_url(url: str) -> Store:
     return next((store for store in STORES if store.recognises(page)), GENERIC)
 
 
+@functools.lru_cache(maxsize=1024)  # asked three times a row by `product add` and the imports
 def check_url(url: str) -> str:
     """base.check_url, and no user name or password in the pages a network link leads to either."""
     url = base.check_url(url)
