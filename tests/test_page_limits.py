@@ -188,3 +188,15 @@ def test_product_add_keeps_the_product_and_warns(cli, public_server, page_server
     assert "a local network address, not a public page" in r.stderr
     product = json.loads(r.stdout)
     assert product["name"] != "Swiss Army Knife Classic SD" and product["price"] is None
+
+
+def test_a_huge_price_text_is_refused_without_parsing_it():
+    # price-parser needs about a minute for 100,000 characters.
+    html = '<title>Long</title><span itemprop="price">' + "1 " * 50_000 + "</span>"
+    started = time.monotonic()
+    info = page_data.read_page(html, "https://x.example/")
+    assert time.monotonic() - started < 5
+    assert info.price is None
+    assert info.problems == [
+        f"the page's price {'1 ' * 32 + '...'!r} is not a usable price (at most 2 decimals)"
+    ]

@@ -83,6 +83,8 @@ _CAPTCHA_WIDGETS = (
     "geo.captcha-delivery.com",
 )
 CAPTCHA_PROBLEM = "the store answered with a captcha (robot check) page, not the product"
+# The longest price text worth reading ("EUR 1.299.999,99 incl. VAT" is 26 characters).
+MAX_PRICE_TEXT = 64
 
 
 @dataclass
@@ -152,7 +154,8 @@ def combine(sources: list[Found], url: str) -> PageInfo:
     for found in priced:
         price, symbol = read_price(found.price)
         if price is None:
-            unusable.append(str(found.price).strip())
+            text = str(found.price).strip()
+            unusable.append(text if len(text) <= MAX_PRICE_TEXT else text[:MAX_PRICE_TEXT] + "...")
             continue
         info.price = price
         info.currency = _currency_code(found.currency) or any_currency or symbol
@@ -184,7 +187,8 @@ def read_price(value: str | Decimal | int) -> tuple[Decimal | None, str | None]:
         amount: Decimal | None = Decimal(value)
     else:
         text = value.strip()
-        if _NOT_A_PRICE.search(text):
+        # price-parser takes quadratic time (100,000 characters: a minute); a price is short.
+        if len(text) > MAX_PRICE_TEXT or _NOT_A_PRICE.search(text):
             return None, None
         if _PLAIN_NUMBER.fullmatch(text):
             amount = Decimal(text)
