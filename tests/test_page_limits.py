@@ -200,3 +200,12 @@ def test_a_huge_price_text_is_refused_without_parsing_it():
     assert info.problems == [
         f"the page's price {'1 ' * 32 + '...'!r} is not a usable price (at most 2 decimals)"
     ]
+
+
+def test_wrappers_are_taken_off_a_bounded_number_of_times():
+    from ishop4u_cli.services.page_markup import json_ld_values
+
+    started = time.monotonic()
+    values, broken = json_ld_values("<!--" * 200_000 + '{"a": 1}' + "-->" * 200_000)
+    assert time.monotonic() - started < 5
+    assert values == [] and broken is not None

@@ -77,7 +77,7 @@ def json_ld_values(text: str) -> tuple[list[Any], str | None]:
     stray `;`, with raw control characters inside strings, or several values one after
     another. Values read before a broken part are kept.
     """
-    while True:
+    for _ in range(3):  # a comment around a CDATA section, at most: never one pass per wrapper
         unwrapped = _WRAPPER_END.sub("", _WRAPPER_START.sub("", text, count=1), count=1)
         if unwrapped == text:
             break
