@@ -101,6 +101,9 @@ def test_the_key_is_the_url_without_its_password(tmp_path, monkeypatch):
     same = session_files.database_key("postgresql+psycopg://ann:other@db.example:5432/carts")
     assert same == key  # a changed password is the same database
     assert session_files.database_key(db.to_url("postgres://ann@db.example:5432/carts")) == key
+    # A password given as a query parameter is left out too; other parameters stay.
+    in_query = "postgresql+psycopg://ann@db.example:5432/carts?password=s3cret&sslmode=require"
+    assert session_files.database_key(in_query) == key + "?sslmode=require"
     # A SQLite file by any path that leads to it.
     monkeypatch.chdir(tmp_path)
     absolute = session_files.database_key(db.to_url(str(tmp_path / "a.db")))

@@ -64,7 +64,8 @@ def database_key(url: Any) -> str:
         host=parsed.host,
         port=parsed.port,
         database=parsed.database,
-        query=parsed.query,
+        # A password may also come as a query parameter; the key is written into the session file.
+        query={k: v for k, v in parsed.query.items() if k.lower() not in ("password", "sslpassword")},
     )
     return unlocked.render_as_string(hide_password=False)
 
