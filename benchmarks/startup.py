@@ -70,14 +70,6 @@ class Startup(Bench):
                 raise SystemExit(f"failed ({code}): {' '.join(args)}\n{err.read().decode(errors='replace')}")
         return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.decode()
 
-    def signed_in_copy(self, src: Path, name: str) -> Path:
-        """A copy of SRC with the bench user signed in to it (sessions are per database)."""
-        path = self.copy(src, name)
-        self.ishop(
-            path, "user", "login", "bench@example.com", "--password-stdin", stdin="bench-password-123\n"
-        )
-        return path
-
     def pair_piped(
         self,
         a: list[str],
