@@ -103,6 +103,8 @@ def test_piped_tables_print_links_whole_and_every_column(shop):
         assert p["affiliate_link"] in out and p["name"] in out
     out = shop("cart", "list").stdout
     assert "…" not in out and LONG in out and NOTES in out and "Added" in out and "Unit price" in out
+    # No padding after the last cell: a script's `cut`, `awk '{print $NF}'` or diff sees the text only.
+    assert all(line == line.rstrip() for line in out.splitlines())
 
 
 def test_source_list_fits_80_columns(shop):

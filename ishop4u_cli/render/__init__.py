@@ -103,6 +103,13 @@ def width() -> int:
 def show(renderable: RenderableType) -> None:
     """Print a Rich renderable (a table) on stdout."""
     out = console()
+    if not out.is_terminal:
+        # Piped: Rich pads every cell to its column's width; a script reading the table gets its
+        # lines without trailing blanks, written as any other output (a closed pipe: see app.py).
+        with out.capture() as captured:
+            out.print(renderable, crop=False)
+        sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+        return
     # Rich answers a closed stdout with its own SystemExit(1); app.py handles it once for every
     # command (quietly, with the documented exit code), so hand the error on instead.
     out.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
