@@ -24,12 +24,11 @@ from ishop4u_cli.services.transfer.bulk import SourceCache, chunks, existing_ids
 from ishop4u_cli.services.transfer.formats import (
     Row,
     csv_rows,
-    decode_errors,
     known_keys,
     no_constant,
     price_value,
+    read_rows,
     row_errors,
-    sniff,
     text_value,
 )
 from ishop4u_cli.services.transfer.products import new_product
@@ -101,21 +100,16 @@ class CartImport:
 
 def cart_rows(source: Input, fmt: str | None) -> Iterator[Row]:
     """The items of a cart file: the JSON document of `cart export`, or its CSV."""
-
-    def rows() -> Iterator[Row]:
-        lines: Iterator[str] = iter(source.text)
-        chosen = fmt
-        if chosen is None:
-            first, lines = sniff(lines)
-            chosen = "json" if first == "{" else "csv"
-        if chosen == "csv":
-            yield from csv_rows(
-                source.name, lines, columns=CART_COLUMNS, required=(), ignored=CART_IGNORED, formulas=True
-            )
-        else:
-            yield from _json_items(source.name, lines)
-
-    return decode_errors(source.name, rows())
+    return read_rows(
+        source.name,
+        source.text,
+        fmt,
+        json_format="json",
+        read_csv=lambda name, lines: csv_rows(
+            name, lines, columns=CART_COLUMNS, required=(), ignored=CART_IGNORED, formulas=True
+        ),
+        read_json=_json_items,
+    )
 
 
 def _json_items(name: str, lines: Iterable[str]) -> Iterator[Row]:

@@ -10,7 +10,7 @@ import csv
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -79,6 +79,28 @@ def sniff(lines: Iterator[str]) -> tuple[str | None, Iterator[str]]:
             first = stripped[0]
             break
     return first, itertools.chain(taken, lines)
+
+
+def read_rows(
+    name: str,
+    text: Iterable[str],
+    fmt: str | None,
+    *,
+    json_format: str,
+    read_csv: Callable[[str, Iterator[str]], Iterator[Row]],
+    read_json: Callable[[str, Iterator[str]], Iterator[Row]],
+) -> Iterator[Row]:
+    """The rows of a file named NAME: CSV, or JSON_FORMAT (FMT None: JSON when it starts with `{`)."""
+
+    def rows() -> Iterator[Row]:
+        lines: Iterator[str] = iter(text)
+        chosen = fmt
+        if chosen is None:
+            first, lines = sniff(lines)
+            chosen = json_format if first == "{" else "csv"
+        yield from (read_csv if chosen == "csv" else read_json)(name, lines)
+
+    return decode_errors(name, rows())
 
 
 def decode_errors(name: str, rows: Iterator[Row]) -> Iterator[Row]:

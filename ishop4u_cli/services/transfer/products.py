@@ -21,11 +21,10 @@ from ishop4u_cli.services.transfer.bulk import SourceCache, chunks, existing_ids
 from ishop4u_cli.services.transfer.formats import (
     Row,
     csv_rows,
-    decode_errors,
     jsonl_rows,
     price_value,
+    read_rows,
     row_errors,
-    sniff,
     text_value,
 )
 
@@ -48,19 +47,14 @@ class ProductImport:
 
 def product_rows(source: Input, fmt: str | None) -> Iterator[Row]:
     """The rows of a product file: CSV with a header, or JSON Lines (FMT None: by content)."""
-
-    def rows() -> Iterator[Row]:
-        lines: Iterator[str] = iter(source.text)
-        chosen = fmt
-        if chosen is None:
-            first, lines = sniff(lines)
-            chosen = "jsonl" if first == "{" else "csv"
-        if chosen == "csv":
-            yield from csv_rows(source.name, lines, columns=PRODUCT_COLUMNS, required=("url",))
-        else:
-            yield from jsonl_rows(source.name, lines, columns=PRODUCT_COLUMNS)
-
-    return decode_errors(source.name, rows())
+    return read_rows(
+        source.name,
+        source.text,
+        fmt,
+        json_format="jsonl",
+        read_csv=lambda name, lines: csv_rows(name, lines, columns=PRODUCT_COLUMNS, required=("url",)),
+        read_json=lambda name, lines: jsonl_rows(name, lines, columns=PRODUCT_COLUMNS),
+    )
 
 
 def new_product(row: Row, url: str, *, image_key: str, price: Decimal | None = None) -> NewProduct:
