@@ -100,6 +100,9 @@ class CartItem(SQLModel, table=True):
     )
     notes: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     added_at: datetime | None = Field(default=None, sa_column=_now_default())
+    # Revision 0006: the product's price when it first entered this cart (a re-add keeps it).
+    price_when_added: Decimal | None = Field(default=None, sa_column=sa.Column(PRICE_TYPE, nullable=True))
+    currency_when_added: str | None = Field(default=None, sa_column=sa.Column(sa.String(3), nullable=True))
 
 
 class LoginSession(SQLModel, table=True):
@@ -113,3 +116,75 @@ class LoginSession(SQLModel, table=True):
     )
     token_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
     created_at: datetime | None = Field(default=None, sa_column=_now_default())
+
+
+class PriceObservation(SQLModel, table=True):
+    """Revision 0006: what a product's price and stock were at a time, and how that was learnt."""
+
+    __tablename__ = "price_observations"
+    __table_args__ = (
+        sa.Index("ix_price_observations_product_id_observed_at", "product_id", "observed_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(
+        sa_column=sa.Column(sa.Integer(), sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False)
+    )
+    observed_at: datetime = Field(sa_column=sa.Column(sa.DateTime(), nullable=False))  # UTC
+    price: Decimal | None = Field(default=None, sa_column=sa.Column(PRICE_TYPE, nullable=True))
+    currency: str | None = Field(default=None, sa_column=sa.Column(sa.String(3), nullable=True))
+    # in_stock, out_of_stock, preorder, discontinued, unknown (services/history.AVAILABILITY)
+    availability: str = Field(
+        default="unknown",
+        sa_column=sa.Column(sa.String(16), nullable=False, server_default="unknown"),
+    )
+    origin: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))  # page, manual, import, migration
+
+
+class PageCheck(SQLModel, table=True):
+    """Revision 0006: the latest read of a product's page (one row per product)."""
+
+    __tablename__ = "page_checks"
+
+    product_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer(),
+            sa.ForeignKey("products.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    checked_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(), nullable=True))
+    availability: str = Field(
+        default="unknown",
+        sa_column=sa.Column(sa.String(16), nullable=False, server_default="unknown"),
+    )
+    etag: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    last_modified: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    failed_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(), nullable=True))
+    failure: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+
+
+class PriceWatch(SQLModel, table=True):
+    """Revision 0006: a user's alert on a product's price (at or below MARK, in CURRENCY)."""
+
+    __tablename__ = "price_watches"
+    __table_args__ = (sa.UniqueConstraint("user_id", "product_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    product_id: int = Field(
+        sa_column=sa.Column(sa.Integer(), sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False)
+    )
+    below: Decimal | None = Field(default=None, sa_column=sa.Column(PRICE_TYPE, nullable=True))
+    drop_percent: Decimal | None = Field(
+        default=None, sa_column=sa.Column(sa.Numeric(5, 2, asdecimal=True), nullable=True)
+    )
+    mark: Decimal = Field(sa_column=sa.Column(PRICE_TYPE, nullable=False))
+    currency: str = Field(sa_column=sa.Column(sa.String(3), nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=_now_default())
+    # The lowest price alerted since the price last went under the mark; NULL: armed.
+    fired_price: Decimal | None = Field(default=None, sa_column=sa.Column(PRICE_TYPE, nullable=True))
+    fired_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(), nullable=True))

@@ -18,7 +18,16 @@ from typing import cast
 
 import sqlalchemy as sa
 
-from ishop4u_cli.models import AffiliateSource, CartItem, LoginSession, Product, User
+from ishop4u_cli.models import (
+    AffiliateSource,
+    CartItem,
+    LoginSession,
+    PageCheck,
+    PriceObservation,
+    PriceWatch,
+    Product,
+    User,
+)
 
 # SQLModel types __table__ loosely (a ClassVar of FromClause); these are Tables.
 users = cast(sa.Table, User.__table__)
@@ -26,5 +35,17 @@ sources = cast(sa.Table, AffiliateSource.__table__)  # "affiliate_sources"
 products = cast(sa.Table, Product.__table__)
 cart_items = cast(sa.Table, CartItem.__table__)
 sessions = cast(sa.Table, LoginSession.__table__)  # sign-in sessions, not database sessions
+observations = cast(sa.Table, PriceObservation.__table__)  # "price_observations": price history
+page_checks = cast(sa.Table, PageCheck.__table__)  # the latest read of each product's page
+watches = cast(sa.Table, PriceWatch.__table__)  # "price_watches"
 
-__all__ = ["cart_items", "products", "sessions", "sources", "users"]
+__all__ = [
+    "cart_items",
+    "observations",
+    "page_checks",
+    "products",
+    "sessions",
+    "sources",
+    "users",
+    "watches",
+]

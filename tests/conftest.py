@@ -370,8 +370,16 @@ def db_rows(engine):
     def rows() -> dict[str, list[tuple]]:
         with engine.connect() as conn:
             return {
-                table: [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id"))]
-                for table in ("users", "affiliate_sources", "products", "cart_items")
+                table: [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY 1"))]
+                for table in (
+                    "users",
+                    "affiliate_sources",
+                    "products",
+                    "cart_items",
+                    "price_observations",
+                    "page_checks",
+                    "price_watches",
+                )
             }
 
     return rows
