@@ -95,6 +95,8 @@ class PageInfo:
     price: Decimal | None = None
     currency: str | None = None
     image_url: str | None = None
+    # schema.org availability as services/history.AVAILABILITY names it
+    availability: str = "unknown"
     problems: list[str] = field(default_factory=list)
 
 
