@@ -175,3 +175,71 @@ def import_(
         state(ctx), file, fmt=fmt, progress=view.progress_bar("Importing products")
     )
     view.product_import(imported.result, name=imported.name, as_json=as_json)
+
+
+@app.command("watch")
+def watch(
+    ctx: typer.Context,
+    product_id: IdArg,
+    below: Annotated[
+        str | None,
+        typer.Option("--below", metavar="PRICE", help="Alert when the price is at or below PRICE, e.g. 15."),
+    ] = None,
+    drop: Annotated[
+        str | None,
+        typer.Option(
+            "--drop",
+            metavar="PERCENT",
+            help="Alert when the price is at or below today's less PERCENT (above 0, below 100), e.g. 10.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Watch a product's price: `refresh` alerts once when it is at or below your mark (again at a new low).
+
+    Give exactly one of --below and --drop. Watching a product again replaces its watch.
+    """
+    from ishop4u_cli.render import watches as view
+    from ishop4u_cli.services import auth, watches
+
+    rule = watches.parse_rule(below=below, drop=drop)
+    watched = state(ctx).transaction(
+        lambda s: watches.watch(
+            s, user_id=auth.current_user(s).id, product_id=product_id, below=rule.below, drop=rule.drop
+        )
+    )
+    view.watched(watched, as_json=as_json)
+
+
+@app.command("unwatch")
+def unwatch(ctx: typer.Context, product_id: IdArg) -> None:
+    """Stop watching a product's price."""
+    from ishop4u_cli.render import watches as view
+    from ishop4u_cli.services import auth, watches
+
+    gone = state(ctx).transaction(
+        lambda s: watches.unwatch(s, user_id=auth.current_user(s).id, product_id=product_id)
+    )
+    view.unwatched(gone)
+
+
+@app.command("watches")
+def watches_(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List your price watches: each product's mark, current price and whether it has alerted."""
+    from ishop4u_cli.render import watches as view
+    from ishop4u_cli.services import auth, watches
+
+    with state(ctx).session() as session:
+        found = watches.list_watches(session, user_id=auth.current_user(session).id)
+    view.show_watches(found, as_json=as_json)
+
+
+@app.command("history")
+def history(ctx: typer.Context, product_id: IdArg, as_json: JsonOption = False) -> None:
+    """Show a product's price history: every observation, the lowest, highest and current price, a chart."""
+    from ishop4u_cli.render import history as view
+    from ishop4u_cli.services import history
+
+    with state(ctx).session() as session:
+        found = history.product_history(session, product_id)
+    view.show_history(found, as_json=as_json)
