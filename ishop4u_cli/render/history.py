@@ -136,7 +136,9 @@ def _chart(h: ProductHistory) -> None:
     # The name may come from a page: no escape sequence of its own reaches Text.from_ansi.
     plt.title(f"{printable(h.product.name)} ({h.currency})")
     plt.xlabel("UTC")
-    if not console.color_system:
+    if console.color_system:
+        plt.theme("pro")  # the terminal's own background, a coloured line
+    else:  # NO_COLOR
         plt.theme("clear")
     chart = plt.build()
     plt.clear_figure()
