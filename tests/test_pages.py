@@ -23,6 +23,7 @@ def test_json_ld_product_offer(page_server):
         price=Decimal("1299.00"),
         currency="EUR",
         image_url=page_server.url("/media/espresso-front.jpg"),
+        availability="in_stock",
         problems=[],
     )
     assert str(info.price) == "1299.00"
@@ -79,6 +80,7 @@ def test_microdata_offer_ignores_nested_items(page_server):
         price=Decimal("89.99"),
         currency="USD",
         image_url=page_server.url("/images/g/camera/s-l1600.jpg"),
+        availability="in_stock",
         problems=[],
     )
 
@@ -171,6 +173,7 @@ def test_no_price(page_server):
     assert info == PageInfo(
         name="Handmade Linen Apron",
         image_url="https://i.etsystatic.example/il/apron.jpg",
+        availability="out_of_stock",
         problems=["no price found on the page"],
     )
 

@@ -54,6 +54,8 @@ SYMBOLS = {
 
 # A price written for machines: digits and a decimal point (schema.org's rule for `price`).
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+# A price of nothing: "0", "0.00", "$0,00", "EUR 0".
+_ZERO = re.compile(r"[^\d]*0+(?:[.,]0*)?[^\d]*")
 # price-parser reads "-5" as 5 and "1e400" as 1: a sign or an exponent is refused first.
 _NOT_A_PRICE = re.compile(r"^[^\d]*[-\u2212]\s*[\d.]|\d[eE][+-]?\d")
 
@@ -82,6 +84,24 @@ _CAPTCHA_WIDGETS = (
     "px-captcha",
     "geo.captcha-delivery.com",
 )
+# schema.org's ItemAvailability names and OpenGraph's words, squeezed to lower-case letters.
+_STOCK = {
+    "instock": "in_stock",
+    "instoreonly": "in_stock",
+    "onlineonly": "in_stock",
+    "limitedavailability": "in_stock",
+    "available": "in_stock",
+    "availablefororder": "in_stock",
+    "outofstock": "out_of_stock",
+    "soldout": "out_of_stock",
+    "oos": "out_of_stock",
+    "unavailable": "out_of_stock",
+    "preorder": "preorder",
+    "presale": "preorder",
+    "backorder": "preorder",
+    "pending": "preorder",
+    "discontinued": "discontinued",
+}
 CAPTCHA_PROBLEM = "the store answered with a captcha (robot check) page, not the product"
 # The longest price text worth reading ("EUR 1.299.999,99 incl. VAT" is 26 characters).
 MAX_PRICE_TEXT = 64
@@ -149,6 +169,9 @@ def combine(sources: list[Found], url: str) -> PageInfo:
     info.name = next((_clean_text(f.name) for f in sources if _clean_text(f.name)), None)
     image = next((f.image.strip() for f in sources if f.image and f.image.strip()), None)
     info.image_url = _absolute(image, url)
+    info.availability = next(
+        (stock for f in sources if (stock := availability_of(f.availability)) != "unknown"), "unknown"
+    )
 
     priced = [f for f in sources if f.price is not None and str(f.price).strip()]
     any_currency = next((c for f in sources if (c := _currency_code(f.currency))), None)
@@ -165,12 +188,24 @@ def combine(sources: list[Found], url: str) -> PageInfo:
     if info.name is None:
         info.problems.append("no product name found on the page")
     if info.price is None and unusable:
-        info.problems.append(f"the page's price {unusable[0]!r} is not a usable price (at most 2 decimals)")
+        why = "zero is not a price" if _ZERO.fullmatch(unusable[0]) else "at most 2 decimals"
+        info.problems.append(f"the page's price {unusable[0]!r} is not a usable price ({why})")
     elif info.price is None:
         info.problems.append("no price found on the page")
     elif info.currency is None:
         info.problems.append("the page's price has no currency")
     return info
+
+
+def availability_of(text: object) -> str:
+    """What a page's availability says, as history.AVAILABILITY names it ("unknown" when unclear).
+
+    "https://schema.org/InStock", "http://schema.org/OutOfStock", "InStock", "in stock", "oos", ...
+    """
+    if not isinstance(text, str):
+        return "unknown"
+    word = text.strip().rsplit("/", 1)[-1].rsplit(":", 1)[-1][:40]
+    return _STOCK.get(re.sub(r"[^a-z]", "", word.lower()), "unknown")
 
 
 def read_price(value: str | Decimal | int) -> tuple[Decimal | None, str | None]:

@@ -29,6 +29,7 @@ class Found:
     price: str | Decimal | int | None = None
     currency: str | None = None
     image: str | None = None
+    availability: str | None = None  # as written ("https://schema.org/InStock", "in stock", ...)
     problems: list[str] = field(default_factory=list)
 
 
@@ -140,10 +141,14 @@ def from_json_ld(tree: Any, budget: Budget | None = None) -> Found:
     # level: each object is priced at most once.
     seen: set[int] = set()
     for offer in offers:
-        price, currency = _offer_price(offer, resolve, budget, seen)
+        price, currency, stock = _offer_price(offer, resolve, budget, seen)
         if price is not None:
-            found.price, found.currency = price, currency
+            found.price, found.currency, found.availability = price, currency, stock
             break
+    if found.availability is None:  # stock said on an offer without a price, or on the product
+        found.availability = next(
+            (a for a in (_stock(o.get("availability")) for o in [*offers, product or {}]) if a), None
+        )
     return found
 
 
@@ -183,28 +188,33 @@ def _offers(product: dict, resolve: Any) -> list[dict]:
     return [o for o in (resolve(o) for o in _as_list(product.get("offers"))) if isinstance(o, dict)]
 
 
-def _offer_price(offer: dict, resolve: Any, budget: Budget, seen: set[int]) -> tuple[Any, str | None]:
+def _offer_price(
+    offer: dict, resolve: Any, budget: Budget, seen: set[int]
+) -> tuple[Any, str | None, str | None]:
+    """The offer's price, its currency and the stock said with it (each None when not there)."""
     if id(offer) in seen:
-        return None, None
+        return None, None, None
     seen.add(id(offer))
     budget.spend()
     currency = offer.get("priceCurrency")
+    currency = currency if isinstance(currency, str) else None
+    stock = _stock(offer.get("availability"))
     for key in ("price", "lowPrice"):
         value = offer.get(key)
         if isinstance(value, (str, int, Decimal)) and not isinstance(value, bool) and str(value).strip():
-            return value, currency if isinstance(currency, str) else None
+            return value, currency, stock
     for spec in _as_list(resolve(offer.get("priceSpecification"))):
         budget.spend()
         spec = resolve(spec)
         if isinstance(spec, dict) and spec.get("price") is not None:
             spec_currency = spec.get("priceCurrency") or currency
-            return spec.get("price"), spec_currency if isinstance(spec_currency, str) else None
+            return spec.get("price"), spec_currency if isinstance(spec_currency, str) else None, stock
     nested = [o for o in (resolve(o) for o in _as_list(offer.get("offers"))) if isinstance(o, dict)]
     for inner in nested:  # an AggregateOffer listing its offers
-        price, inner_currency = _offer_price(inner, resolve, budget, seen)
+        price, inner_currency, inner_stock = _offer_price(inner, resolve, budget, seen)
         if price is not None:
-            return price, inner_currency or (currency if isinstance(currency, str) else None)
-    return None, None
+            return price, inner_currency or currency, inner_stock or stock
+    return None, None, None
 
 
 def _text(value: Any) -> str | None:
@@ -213,6 +223,13 @@ def _text(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("@value")
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _stock(value: Any) -> str | None:
+    """An availability as written: "InStock", a schema.org URL, or {"@id": that URL}."""
+    if isinstance(value, dict) and isinstance(value.get("@id"), str):
+        value = value["@id"]
+    return _text(value)
 
 
 def _image(value: Any) -> str | None:
@@ -244,11 +261,13 @@ def from_microdata(tree: Any, budget: Budget | None = None) -> Found:
             break
     if scope is None:
         # Pages that mark up a price without a Product item around it.
-        props = {p: tree.css_first(f'[itemprop~="{p}"]') for p in ("price", "priceCurrency")}
+        props = {p: tree.css_first(f'[itemprop~="{p}"]') for p in ("price", "priceCurrency", "availability")}
         found.price = _itemprop_value(props["price"]) if props["price"] is not None else None
         found.currency = (
             _itemprop_value(props["priceCurrency"]) if props["priceCurrency"] is not None else None
         )
+        stock = props["availability"]
+        found.availability = _itemprop_value(stock) if stock is not None else None
         return found
     # One walk down from the product, in document order, knowing at each element whose
     # property it would be: the product's, one of its offers', or another item's (skipped
@@ -269,6 +288,8 @@ def from_microdata(tree: Any, budget: Budget | None = None) -> Found:
                 found.price = _itemprop_value(node)
             if "priceCurrency" in names and found.currency is None:
                 found.currency = _itemprop_value(node)
+            if "availability" in names and found.availability is None:
+                found.availability = _itemprop_value(node)
         if is_item:
             if not (owner == "product" and "offers" in names):
                 continue  # another item: its properties are its own
@@ -320,4 +341,5 @@ def from_opengraph(tree: Any) -> Found:
         currency=meta.get(currency_key)
         or meta.get("product:price:currency")
         or meta.get("og:price:currency"),
+        availability=meta.get("product:availability") or meta.get("og:availability"),
     )

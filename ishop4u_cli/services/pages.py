@@ -3,12 +3,16 @@
 `fetch_page_info` fetches (this module) and reads the markup (page_data.py).
 It never raises for a bad page or a network error: what went wrong is listed in
 `problems`, so that adding a product always succeeds with what is known.
+`check_page` is the refresh's read: conditional (ETag, Last-Modified), and
+strict (a page without a usable price is a failure, not a price).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -46,6 +50,81 @@ class Fetched:
     content_type: str
     text: str
     truncated: bool
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: float | None = None  # seconds, from a Retry-After header
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One conditional read of a page (check_page)."""
+
+    status: str  # "read" (INFO has a price), "unchanged" (304), "retry" (429/503 with Retry-After), "failed"
+    info: PageInfo | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: float | None = None  # seconds to wait, with "retry"
+    failure: str | None = None  # why, with "failed" and "retry"
+
+
+def check_page(
+    url: str, *, etag: str | None = None, last_modified: str | None = None, deadline: float | None = None
+) -> Checked:
+    """Read URL again for a refresh, sending back its validators; never raises for a bad page.
+
+    A 304 is "unchanged". A 429 or 503 that says when to come back is "retry". A page
+    without a usable price (a captcha, a price of 0, an error page) is "failed".
+    The read ends by DEADLINE (a monotonic time) if that comes before the page timeout.
+    """
+    seconds = read_timeout()
+    if deadline is not None:
+        seconds = min(seconds, deadline - time.monotonic())
+    if seconds <= 0:
+        return Checked("failed", failure="not read: the refresh ran out of time")
+    headers = {"If-None-Match": etag} if etag else {}
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        page = fetch(url, timeout=seconds, headers=headers)
+        if page.status == 304:
+            return Checked(
+                "unchanged", etag=page.etag or etag, last_modified=page.last_modified or last_modified
+            )
+        reason = f"HTTP {page.status} {page.reason}".strip()
+        if page.status in (429, 503) and page.retry_after is not None:
+            return Checked("retry", retry_after=page.retry_after, failure=reason)
+        if page.status >= 400:
+            robot = page_data.robot_check(None, page.text, page.url)
+            return Checked("failed", failure=page_data.CAPTCHA_PROBLEM if robot else reason)
+        if page.content_type and not page.content_type.startswith(_HTML_TYPES):
+            return Checked("failed", failure=f"not a web page ({page.content_type})")
+        info = page_data.read_page(page.text, page.url, deadline=time.monotonic() + seconds)
+    except PageFailed as exc:
+        return Checked("failed", failure=str(exc))
+    except Exception as exc:
+        return Checked("failed", failure=f"could not read the page ({type(exc).__name__}: {exc})")
+    if info.price is None:
+        wrong = [p for p in info.problems if p == page_data.CAPTCHA_PROBLEM or "price" in p]
+        return Checked("failed", info=info, failure=(wrong or ["no price found on the page"])[0])
+    return Checked("read", info=info, etag=page.etag, last_modified=page.last_modified)
+
+
+def retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds a Retry-After header asks to wait ("120" or an HTTP date); None when unreadable."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def fetch_page_info(url: str, *, timeout: float | None = None) -> PageInfo:
@@ -82,18 +161,26 @@ def read_timeout() -> float:
     return seconds if 0 < seconds <= 3600 else DEFAULT_TIMEOUT
 
 
-def fetch(url: str, *, timeout: float | None = None, deadline: float | None = None) -> Fetched:
+def fetch(
+    url: str,
+    *,
+    timeout: float | None = None,
+    deadline: float | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Fetched:
     """GET URL as a browser would, following at most MAX_REDIRECTS http(s) redirects and
     reading at most MAX_BYTES, everything (connect, headers, redirects, body) done by
     DEADLINE (a monotonic time; default TIMEOUT seconds from now). A redirect may not lead
-    into the local network unless URL itself is there. PageFailed says what went wrong."""
+    into the local network unless URL itself is there. HEADERS are sent besides the
+    browser's (conditional requests). PageFailed says what went wrong."""
     import httpx
 
     seconds = read_timeout() if timeout is None else timeout
     guard = page_network.Guard(time.monotonic() + seconds if deadline is None else deadline, seconds)
     try:
         with httpx.Client(
-            headers=HEADERS,
+            headers={**HEADERS, **(headers or {})},
+            verify=_ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")),
             timeout=httpx.Timeout(seconds),
             follow_redirects=False,
             event_hooks={"response": [_refuse_bad_redirect]},
@@ -129,6 +216,9 @@ def fetch(url: str, *, timeout: float | None = None, deadline: float | None = No
                         .lower(),
                         text=_decode(body, response.charset_encoding),
                         truncated=truncated,
+                        etag=response.headers.get("etag"),
+                        last_modified=response.headers.get("last-modified"),
+                        retry_after=retry_after(response.headers.get("retry-after")),
                     )
     except page_network.ReadRefused as exc:
         raise PageFailed(str(exc)) from None
@@ -137,6 +227,17 @@ def fetch(url: str, *, timeout: float | None = None, deadline: float | None = No
     except httpx.HTTPError as exc:
         raise PageFailed(f"could not fetch the page ({_describe(exc)})") from None
     raise PageFailed(f"more than {MAX_REDIRECTS} redirects")
+
+
+@functools.lru_cache(maxsize=4)
+def _ssl_context(cert_file: str | None, cert_dir: str | None):
+    """httpx's default context, made once per run (about 20 ms each: a refresh reads hundreds of pages).
+
+    Keyed by the variables httpx reads for it, so a change of SSL_CERT_FILE is still honoured.
+    """
+    import httpx
+
+    return httpx.create_ssl_context(trust_env=True)
 
 
 def _port(parts) -> int:
