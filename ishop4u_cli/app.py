@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "product": ("ishop4u_cli.commands.product", "app"),
     "cart": ("ishop4u_cli.commands.cart", "app"),
     "checkout": ("ishop4u_cli.commands.checkout", "app"),
+    "refresh": ("ishop4u_cli.commands.refresh", "refresh"),
     "db": ("ishop4u_cli.commands.db", "app"),
 }
 

@@ -15,6 +15,8 @@ class ExitCode(IntEnum):
     AUTH_FAILED = 5  # wrong password
     CONFLICT = 6  # already exists (an email, a source name)
     DATABASE = 7  # cannot open, reach or migrate the database
+    ALL_PAGES_FAILED = 8  # refresh: not one page could be read
+    REFRESH_RUNNING = 9  # refresh: another refresh of the same database is running
     INTERRUPTED = 130  # Ctrl-C
     BROKEN_PIPE = 141  # stdout closed by its reader (`| head -1`), as a shell reports SIGPIPE
 
@@ -47,6 +49,14 @@ class Conflict(IshopError):
 
 class DatabaseError(IshopError):
     exit_code = ExitCode.DATABASE
+
+
+class AllPagesFailed(IshopError):
+    exit_code = ExitCode.ALL_PAGES_FAILED
+
+
+class RefreshRunning(IshopError):
+    exit_code = ExitCode.REFRESH_RUNNING
 
 
 def translate(exc: BaseException) -> IshopError | None:
