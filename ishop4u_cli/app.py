@@ -32,12 +32,12 @@ from ishop4u_cli.errors import ExitCode, translate
 # or a single command (a function of the module).
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("ishop4u_cli.commands.demo", "demo"),
+    "refresh": ("ishop4u_cli.commands.refresh", "refresh"),
     "user": ("ishop4u_cli.commands.user", "app"),
     "source": ("ishop4u_cli.commands.source", "app"),
     "product": ("ishop4u_cli.commands.product", "app"),
     "cart": ("ishop4u_cli.commands.cart", "app"),
     "checkout": ("ishop4u_cli.commands.checkout", "app"),
-    "refresh": ("ishop4u_cli.commands.refresh", "refresh"),
     "db": ("ishop4u_cli.commands.db", "app"),
 }
 

@@ -74,6 +74,7 @@ def add(
     With --price, --name or --currency: store one new product page and add it, in one step.
     """
     from ishop4u_cli.render import cart as view
+    from ishop4u_cli.render import refresh as pages_view
     from ishop4u_cli.services import cart_items, catalogue
 
     quantity = cart_items.parse_quantity(qty)
@@ -83,7 +84,10 @@ def add(
     if notes is not None:
         cart_items.clean_notes(notes)  # bad notes fail before any page is read
     order = catalogue.CartOrder(quantity=quantity, notes=notes)
-    result = catalogue.add(state(ctx), requests, fetch=not no_fetch, cart=order)
+    with pages_view.reading_pages() as bar:
+        result = catalogue.add(
+            state(ctx), requests, fetch=not no_fetch, cart=order, on_start=bar.start, on_page=bar.advance
+        )
     view.added(result, as_json=as_json)
 
 

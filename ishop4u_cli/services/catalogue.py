@@ -14,20 +14,23 @@ three phases, each here and nowhere else:
 
 That is why the entry point takes the run's database handle (context.AppState,
 or anything with its `session()` and `transaction()`), not a Session. A price
-refresh reads stored products instead of typed ones, then shares the page
-phase (`read_pages`). Services never print: what a page got wrong comes back
+refresh (refresh.py) reads stored products instead of typed ones and writes
+each result as it arrives, through the same engine (refresh_pool.py: several
+pages at once, 2 at most a host). Services never print: what a page got wrong comes back
 as warnings in the result.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from ishop4u_cli import stores
 from ishop4u_cli.errors import UsageError
-from ishop4u_cli.services import auth, cart_items
+from ishop4u_cli.services import auth, cart_items, refresh_pool
 from ishop4u_cli.services import cart as cart_service
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services.cart import Added
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 T = TypeVar("T")
+# Pages `product add` and `cart add` read at once (refresh's default --jobs); 2 at most a host.
+PAGES_AT_ONCE = 8
 
 
 class Database(Protocol):
@@ -122,16 +127,21 @@ def add(
     *,
     fetch: bool = True,
     cart: CartOrder | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_page: Callable[[], None] | None = None,
 ) -> Catalogued:
     """Store the products ITEMS name, reading the pages of new ones when FETCH; with CART, add them to it.
 
     ITEMS are checked already (products.parse_new_product, cart.parse_items).
     Without CART every item is a product page; with it, ids of stored products
     are welcome too. All or nothing: the first bad item raises and nothing stays.
+    ON_START(number of pages to read) and ON_PAGE() (each page read) are for a progress view.
     """
     requests = [_request(item) for item in items]
     news = _pages_wanted(db, requests, fetch=fetch, signed_in=cart is not None)
-    filled, warnings = read_pages(news)
+    if on_start is not None:
+        on_start(len(news))
+    filled, warnings = read_pages(news, on_page=on_page)
     requests = [
         replace(r, new=filled[r.new.canonical_url])
         if r.new is not None and r.new.canonical_url in filled
@@ -153,15 +163,35 @@ def add(
     return Catalogued(products=[], cart=lines, warnings=warnings)
 
 
-def read_pages(news: Sequence[NewProduct]) -> tuple[dict[str, NewProduct], list[PageWarning]]:
-    """NEWS completed from their pages (by normalized URL), and what the pages got wrong.
+def read_pages(
+    news: Sequence[NewProduct], *, on_page: Callable[[], None] | None = None
+) -> tuple[dict[str, NewProduct], list[PageWarning]]:
+    """NEWS completed from their pages (by normalized URL), and what the pages got wrong (in NEWS' order).
 
-    Fetches now, one page after the other: call it outside any transaction.
+    Fetches now, several pages at once (refresh_pool: PAGES_AT_ONCE, 2 at most a host), each
+    within its own page timeout: call it outside any transaction.
     """
+    jobs = [refresh_pool.Job(n, stores.page_to_read(new.url) or new.url) for n, new in enumerate(news)]
+
+    def read(job: refresh_pool.Job, deadline: float) -> tuple[NewProduct, list[str]]:
+        return products_service.fill_from_page(news[job.key])
+
+    def give_up(job: refresh_pool.Job, last: object, why: str) -> tuple[NewProduct, list[str]]:
+        return news[job.key], [why]
+
+    read_by_index: dict[int, tuple[NewProduct, list[str]]] = {}
+    # Each page has its own deadline (pages.read_timeout); the pool's is only a backstop.
+    backstop = time.monotonic() + 24 * 3600
+    for outcome in refresh_pool.read_all(
+        jobs, read, workers=PAGES_AT_ONCE, deadline=backstop, give_up=give_up
+    ):
+        read_by_index[outcome.job.key] = outcome.result
+        if on_page is not None:
+            on_page()
     filled: dict[str, NewProduct] = {}
     warnings: list[PageWarning] = []
-    for new in news:
-        filled[new.canonical_url], problems = products_service.fill_from_page(new)
+    for n, new in enumerate(news):
+        filled[new.canonical_url], problems = read_by_index[n]
         warnings.extend(PageWarning(new.url, problem) for problem in problems)
     return filled, warnings
 
