@@ -19,6 +19,10 @@ ITEM_KEYS = [
     "affiliate_link",
     "notes",
     "added_at",
+    "price_when_added",
+    "price_change",
+    "availability",
+    "checked_at",
 ]
 
 

@@ -26,6 +26,8 @@ ITEM_KEYS = [
     "line_total",
     "affiliate_link",
     "cart_link",
+    "price_change",
+    "availability",
 ]
 STORE_KEYS = ["source", "items", "subtotals", "unpriced_items", "cart_link", "cart_links"]
 
@@ -158,6 +160,8 @@ def test_json_exactly(shop):
                         "line_total": "59.97",
                         "affiliate_link": "https://www.amazon.com/dp/B000000001?tag=mytag-20",
                         "cart_link": amazon_link,
+                        "price_change": "0.00",
+                        "availability": "unknown",
                     },
                     {
                         "product_id": i["mug"],
@@ -168,6 +172,8 @@ def test_json_exactly(shop):
                         "line_total": None,
                         "affiliate_link": "https://www.amazon.com/dp/B000000002?tag=mytag-20",
                         "cart_link": amazon_link,
+                        "price_change": None,
+                        "availability": "unknown",
                     },
                 ],
                 "subtotals": [{"currency": "USD", "amount": "59.97"}],
@@ -187,6 +193,8 @@ def test_json_exactly(shop):
                         "line_total": "89.99",
                         "affiliate_link": f"https://www.ebay.com/itm/256789012345?{EPN}",
                         "cart_link": None,
+                        "price_change": "0.00",
+                        "availability": "unknown",
                     },
                 ],
                 "subtotals": [{"currency": "USD", "amount": "89.99"}],
@@ -206,6 +214,8 @@ def test_json_exactly(shop):
                         "line_total": "50.00",
                         "affiliate_link": "https://tees.example/products/tee?variant=4242",
                         "cart_link": "https://tees.example/cart/4242:2",
+                        "price_change": "0.00",
+                        "availability": "unknown",
                     },
                 ],
                 "subtotals": [{"currency": "EUR", "amount": "50.00"}],

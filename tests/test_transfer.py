@@ -295,10 +295,13 @@ def test_product_import_uses_bulk_statements(cli, engine, tmp_path):
     rows = "\n".join(f"Item {i},https://bulk.example.com/p/{i},1.00" for i in range(n))
     path = write(tmp_path, "bulk.csv", "name,url,price\n" + rows + "\n")
     inserts: list[tuple[bool, int]] = []
+    observed: list[tuple[bool, int]] = []
 
     def spy(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("INSERT INTO PRODUCTS"):
-            inserts.append((executemany, len(parameters) if executemany else 1))
+        sql = statement.lstrip().upper()
+        for prefix, seen in (("INSERT INTO PRODUCTS", inserts), ("INSERT INTO PRICE_OBSERVATIONS", observed)):
+            if sql.startswith(prefix):
+                seen.append((executemany, len(parameters) if executemany else 1))
 
     event.listen(Engine, "before_cursor_execute", spy)
     try:
@@ -307,8 +310,12 @@ def test_product_import_uses_bulk_statements(cli, engine, tmp_path):
         event.remove(Engine, "before_cursor_execute", spy)
     assert run.exit_code == 0, run
     assert count(engine, "products") == n
-    assert len(inserts) <= 3 * 4, inserts  # a few statements per chunk at most (drivers may batch)
-    assert sum(rows for _, rows in inserts) == n
+    # A few statements per chunk at most: executemany, or a driver's (or SQLAlchemy's
+    # insertmanyvalues, for RETURNING) multi-row statements; never one a row.
+    assert len(inserts) <= 3 * 4, inserts
+    # Each product's price as one observation, written per chunk the same way.
+    assert count(engine, "price_observations") == n
+    assert len(observed) <= 3 * 4, observed
 
 
 def test_product_import_missing_file_and_bad_format(cli, tmp_path):
@@ -443,6 +450,10 @@ def test_cart_export_json_document(cli, tmp_path):
         "line_total": "0.30",
         "affiliate_link": "https://candy.example.com/p/penny",
         "notes": NOTE,
+        "price_when_added": "0.10",
+        "price_change": "0.00",
+        "availability": "unknown",
+        "checked_at": None,
         "url": "https://candy.example.com/p/penny",
         "image_url": "https://candy.example.com/i.png",
     }

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ishop4u_cli import money, render
-from ishop4u_cli.render.tables import Column, Rows, fitted, no_price
+from ishop4u_cli.render.tables import Column, Rows, fitted, no_price, without
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -30,6 +30,10 @@ def line_json(line: CartLine) -> dict[str, Any]:
         "affiliate_link": line.affiliate_link,
         "notes": line.notes,
         "added_at": line.added_at,
+        "price_when_added": money.format_price(line.price_when_added),
+        "price_change": money.format_price(line.price_change),
+        "availability": line.availability,
+        "checked_at": line.checked_at,
     }
 
 
@@ -55,6 +59,40 @@ def _money(amount: Decimal | None, currency: str) -> Text | str:
     return no_price() if amount is None else money.format_amount(amount, currency)
 
 
+def change_text(line: CartLine) -> str:
+    """The price change since the item was added: '▼ 3.00' (a fall), '▲ 1.50' (a rise); '' for none."""
+    delta = line.price_change
+    if not delta:  # unknown (a price missing, another currency), or no change
+        return ""
+    return f"{'▼' if delta < 0 else '▲'} {abs(delta):,f}"
+
+
+def change(line: CartLine) -> Text | str:
+    """change_text as a cell: green for a fall, red for a rise (on a terminal; plain when piped)."""
+    from rich.text import Text
+
+    text = change_text(line)
+    if not text:
+        return ""
+    return Text(text, style="green" if text.startswith("▼") else "red")
+
+
+STOCK_MARKS = {"out_of_stock": "out of stock", "discontinued": "discontinued"}
+
+
+def _name(line: CartLine) -> Text | str:
+    """The name, after a mark when its page last said out of stock or discontinued (red on a terminal).
+
+    The mark comes first so that cutting a long name never hides it.
+    """
+    from rich.text import Text
+
+    mark = STOCK_MARKS.get(line.availability)
+    if mark is None:
+        return line.name
+    return Text.assemble((f"({mark})", "bold red"), " ", line.name)
+
+
 def _notes(notes: str | None) -> str:
     """Notes on one line (a table row is one line; `cart list --json` has them as written)."""
     return " ".join((notes or "").split())
@@ -76,17 +114,22 @@ def show_cart(cart: Cart, *, as_json: bool) -> None:
     if not cart.groups:
         render.message("Your cart is empty (add to it: ishop4u cart add URL).")
         return
-    render.show(fitted(CART_COLUMNS, _cart_rows(cart), render.width()))
+    columns, rows = CART_COLUMNS, _cart_rows(cart)
+    if not any(line.price_change for line in cart.lines):
+        columns, rows = without(columns, rows, "Change")
+    render.show(fitted(columns, rows, render.width()))
     if cart.unpriced:
         render.out(unpriced_note(cart.unpriced))
 
 
-# When the terminal is narrow: Added goes first, then Unit price (Line total / Qty), Notes, Store.
+# When the terminal is narrow: Added goes first, then Unit price (Line total / Qty), Notes, Change,
+# Store. Change (the price since the item was added) is there only when some price changed.
 CART_COLUMNS = [
     Column("ID", justify="right"),
     Column("Name", flex=True, min_width=20, weight=3),
-    Column("Store", flex=True, min_width=11, weight=1, drop=3),  # "Other shops", "AliExpress" whole
+    Column("Store", flex=True, min_width=11, weight=1, drop=4),  # "Other shops", "AliExpress" whole
     Column("Unit price", justify="right", drop=1),
+    Column("Change", justify="right", drop=3),
     Column("Qty", justify="right"),
     Column("Line total", justify="right"),
     Column("Notes", flex=True, min_width=10, weight=2, drop=2),
@@ -101,9 +144,10 @@ def _cart_rows(cart: Cart) -> Rows:
         for line in group.lines:
             rows.add(
                 str(line.product_id),
-                line.name,
+                _name(line),
                 store,
                 _money(line.price, line.currency),
+                change(line),
                 str(line.quantity),
                 _money(line.line_total, line.currency),
                 _notes(line.notes),
@@ -113,8 +157,8 @@ def _cart_rows(cart: Cart) -> Rows:
         if group.unpriced:
             label += f"\n(+ {group.unpriced} without a price)"
         subtotal = _amounts(group.subtotals) or "-"
-        rows.add("", label, "", "", "", subtotal, "", "", style="bold", end_section=True)
-    rows.add("", "Total", "", "", "", _amounts(cart.totals) or "-", "", "", style="bold green")
+        rows.add("", label, "", "", "", "", subtotal, "", "", style="bold", end_section=True)
+    rows.add("", "Total", "", "", "", "", _amounts(cart.totals) or "-", "", "", style="bold green")
     return rows
 
 

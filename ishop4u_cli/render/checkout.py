@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ishop4u_cli import money, render
-from ishop4u_cli.render.cart import totals_json, unpriced_note
+from ishop4u_cli.render.cart import change_text, totals_json, unpriced_note
 
 if TYPE_CHECKING:
     from ishop4u_cli.services.checkout import Checkout, CheckoutItem, StoreCheckout, StoreItems
@@ -31,6 +31,8 @@ def item_json(item: CheckoutItem) -> dict[str, Any]:
         "line_total": money.format_price(line.line_total),
         "affiliate_link": line.affiliate_link,
         "cart_link": item.cart_link,
+        "price_change": money.format_price(line.price_change),
+        "availability": line.availability,
     }
 
 
@@ -66,9 +68,11 @@ def _item_line(item: CheckoutItem) -> str:
     head = f"{INDENT}{line.quantity} x {line.name} (product {line.product_id}): "
     if line.price is None or line.line_total is None:
         return head + "no price"
+    delta = change_text(line)
+    since = f" ({delta} since added)" if delta else ""
     return (
         head
-        + f"{money.format_amount(line.price, line.currency)} each, "
+        + f"{money.format_amount(line.price, line.currency)} each{since}, "
         + money.format_amount(line.line_total, line.currency)
     )
 
@@ -120,7 +124,16 @@ def checkout_lines(checkout: Checkout) -> list[str]:
     return lines
 
 
+def stock_warnings(checkout: Checkout) -> None:
+    """On stderr, before any link: each item its page last said is out of stock or discontinued."""
+    for line in checkout.unavailable:
+        state = "out of stock" if line.availability == "out_of_stock" else "discontinued"
+        when = f" on {line.checked_at:%Y-%m-%d %H:%M} UTC" if line.checked_at else ""
+        render.warning(f"product {line.product_id} ({line.name}) was {state} when its page was read{when}")
+
+
 def show_checkout(checkout: Checkout, *, as_json: bool) -> None:
+    stock_warnings(checkout)
     if as_json:
         render.json_doc(checkout_json(checkout))
         return

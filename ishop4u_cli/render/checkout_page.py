@@ -25,6 +25,7 @@ from ishop4u_cli.errors import IshopError, NotFound
 from ishop4u_cli.render.cart import unpriced_note
 
 if TYPE_CHECKING:
+    from ishop4u_cli.services.cart import CartLine
     from ishop4u_cli.services.checkout import Checkout, CheckoutItem, StoreCheckout
 
 TEMPLATE = "checkout.html.j2"
@@ -68,6 +69,18 @@ class PageItem:
     buy_link: str | None  # the affiliate link when it is a web address
     picture: str | None  # the image URL when it is a web address
     in_store_cart: bool  # a store-cart button above holds this item
+    stock: str | None = None  # "Out of stock", "In stock", ...; None: not known
+    stock_class: str = ""  # "in-stock", "out-of-stock", "preorder", "discontinued"
+    change: str | None = None  # "Price down 3.00 USD since you added it"; None: no change known
+    change_class: str = ""  # "down" or "up"
+
+
+STOCK = {
+    "in_stock": "In stock",
+    "out_of_stock": "Out of stock",
+    "preorder": "Preorder",
+    "discontinued": "Discontinued",
+}
 
 
 @dataclass(frozen=True)
@@ -121,7 +134,27 @@ def _page_item(item: CheckoutItem) -> PageItem:
         buy_link=web_url(line.affiliate_link),
         picture=web_url(line.image_url),
         in_store_cart=item.cart_link is not None,
+        stock=_stock(line),
+        stock_class=line.availability.replace("_", "-") if line.availability in STOCK else "",
+        change=_change(line),
+        change_class="" if not line.price_change else ("down" if line.price_change < 0 else "up"),
     )
+
+
+def _stock(line: CartLine) -> str | None:
+    """What the product's page last said about its stock, and when."""
+    label = STOCK.get(line.availability)
+    if label is None:
+        return None
+    return f"{label} (checked {line.checked_at:%Y-%m-%d})" if line.checked_at else label
+
+
+def _change(line: CartLine) -> str | None:
+    delta = line.price_change
+    if not delta:
+        return None
+    way = "down" if delta < 0 else "up"
+    return f"Price {way} {money.format_amount(abs(delta), line.currency)} since you added it"
 
 
 def _buttons(store: StoreCheckout) -> list[CartButton]:
@@ -224,7 +257,13 @@ def write_checkout_page(checkout: Checkout, output: Path | None) -> Path:
 
 
 def show_checkout_page(checkout: Checkout, output: Path | None) -> Path:
-    """Write the page and print its path on stdout (the path is the data); the path, for --open."""
+    """Write the page and print its path on stdout (the path is the data); the path, for --open.
+
+    Items out of stock or discontinued are warned about on stderr first, as the text view does.
+    """
+    from ishop4u_cli.render.checkout import stock_warnings
+
+    stock_warnings(checkout)
     path = write_checkout_page(checkout, output)
     render.out(str(path))
     return path

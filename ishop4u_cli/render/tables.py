@@ -53,6 +53,13 @@ class Rows:
         self.ends.append(end_section)
 
 
+def without(columns: list[Column], rows: Rows, header: str) -> tuple[list[Column], Rows]:
+    """COLUMNS and ROWS without the column named HEADER (a column with nothing to show)."""
+    index = next(i for i, c in enumerate(columns) if c.header == header)
+    kept = Rows([cells[:index] + cells[index + 1 :] for cells in rows.cells], rows.styles, rows.ends)
+    return columns[:index] + columns[index + 1 :], kept
+
+
 def link(url: str) -> Text:
     """URL as a cell: the whole address, and on a terminal an OSC 8 hyperlink to it."""
     from rich.style import Style

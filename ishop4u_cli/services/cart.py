@@ -4,7 +4,12 @@ Adding is an atomic upsert on the seed's UNIQUE(user_id, product_id):
 INSERT ... ON CONFLICT DO UPDATE SET quantity = cart_items.quantity +
 excluded.quantity RETURNING quantity. Concurrent adders never lose a unit,
 and a total above the limit raises, so the whole transaction rolls back.
+The insert also keeps the product's price as it was when the item entered the
+cart (price_when_added); the update leaves it, so a re-add keeps the first.
 Money is summed here in Decimal, never with SUM() in SQL.
+
+Reading a cart joins each product's page_checks row (by its primary key: the
+latest stock and when the page was read), never the price history.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from ishop4u_cli.services.cart_items import (  # noqa: F401 - QTY_MIN, QTY_MAX: 
 )
 from ishop4u_cli.services.products import StoredProduct
 from ishop4u_cli.sql import upsert_insert
-from ishop4u_cli.tables import cart_items, products, sources
+from ishop4u_cli.tables import cart_items, page_checks, products, sources
 
 # ---------------------------------------------------------------- adding
 
@@ -78,7 +83,7 @@ def add_items(
         total = _upsert(
             session,
             user_id=user_id,
-            product_id=product.id,
+            product=product,
             quantity=quantity,
             notes=note,
             set_notes=notes is not None,
@@ -96,10 +101,21 @@ def add_items(
 
 
 def _upsert(
-    session: Session, *, user_id: int, product_id: int, quantity: int, notes: str | None, set_notes: bool
+    session: Session,
+    *,
+    user_id: int,
+    product: StoredProduct,
+    quantity: int,
+    notes: str | None,
+    set_notes: bool,
 ) -> int:
     insert = upsert_insert(session, cart_items).values(
-        user_id=user_id, product_id=product_id, quantity=quantity, notes=notes
+        user_id=user_id,
+        product_id=product.id,
+        quantity=quantity,
+        notes=notes,
+        price_when_added=product.price,
+        currency_when_added=product.currency if product.price is not None else None,
     )
     changes = {"quantity": sa.func.coalesce(cart_items.c.quantity, 1) + insert.excluded.quantity}
     if set_notes:
@@ -111,6 +127,8 @@ def _upsert(
 
 
 # ---------------------------------------------------------------- reading
+
+UNAVAILABLE = ("out_of_stock", "discontinued")  # what cart list marks and checkout warns about
 
 
 @dataclass(frozen=True)
@@ -129,6 +147,22 @@ class CartLine:
     notes: str | None
     added_at: datetime | None
     image_url: str | None = None  # the product's picture, as stored (the checkout page shows it)
+    price_when_added: Decimal | None = None  # the price when the product entered this cart
+    currency_when_added: str | None = None
+    availability: str = "unknown"  # at the latest good read of its page (history.AVAILABILITY)
+    checked_at: datetime | None = None  # UTC: that read; None: never read
+
+    @property
+    def price_change(self) -> Decimal | None:
+        """The price now less the price when added; None when either is missing or the currencies differ."""
+        if self.price is None or self.price_when_added is None or self.currency_when_added != self.currency:
+            return None
+        return self.price - self.price_when_added
+
+    @property
+    def unavailable(self) -> bool:
+        """Out of stock or discontinued, as its page last said."""
+        return self.availability in UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -168,11 +202,15 @@ def _lines_select(user_id: int) -> sa.Select:
             cart_items.c.notes,
             cart_items.c.added_at,
             cart_items.c.id,
+            cart_items.c.price_when_added,
+            cart_items.c.currency_when_added,
+            page_checks.c.availability,
+            page_checks.c.checked_at,
         )
         .select_from(
-            cart_items.join(products, products.c.id == cart_items.c.product_id).outerjoin(
-                sources, sources.c.id == products.c.affiliate_source_id
-            )
+            cart_items.join(products, products.c.id == cart_items.c.product_id)
+            .outerjoin(sources, sources.c.id == products.c.affiliate_source_id)
+            .outerjoin(page_checks, page_checks.c.product_id == cart_items.c.product_id)
         )
         .where(cart_items.c.user_id == user_id)
     )
@@ -196,6 +234,10 @@ def _row_to_line(row: sa.Row) -> CartLine:
         notes=row.notes,
         added_at=row.added_at,
         image_url=row.image_url,
+        price_when_added=money.from_db(row.price_when_added),
+        currency_when_added=row.currency_when_added,
+        availability=row.availability or "unknown",
+        checked_at=row.checked_at,
     )
 
 

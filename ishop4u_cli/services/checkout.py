@@ -74,6 +74,11 @@ class Checkout:
     def links_to_open(self) -> list[str]:
         return list(dict.fromkeys(link for store in self.stores for link in store.links_to_open()))
 
+    @property
+    def unavailable(self) -> list[CartLine]:
+        """Items whose page last said out of stock or discontinued (checkout warns about them)."""
+        return [item.line for store in self.stores for item in store.items if item.line.unavailable]
+
 
 def get_checkout(session: Session, *, user_id: int, source: str | None = None) -> Checkout:
     """The user's cart per store with store-cart links; NotFound for an unknown SOURCE.

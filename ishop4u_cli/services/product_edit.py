@@ -1,4 +1,7 @@
-"""`product edit`: what may change, checked; the affiliate link rebuilt when the page or source changes."""
+"""`product edit`: what may change, checked; the affiliate link rebuilt when the page or source changes.
+
+A new price or currency is recorded in the price history (origin "manual").
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from sqlmodel import Session
 
 from ishop4u_cli import money, stores
 from ishop4u_cli.errors import Conflict, UsageError
+from ishop4u_cli.services import history
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.services.products import StoredProduct
@@ -128,4 +132,8 @@ def edit_product(
     values = {key: value for key, value in values.items() if current[key] != value}
     if values:
         session.exec(sa.update(products).where(products.c.id == product_id).values(**values))
-    return products_service.get_product(session, product_id), [FIELD_NAMES[key] for key in values]
+    product = products_service.get_product(session, product_id)
+    if ("price" in values or "currency" in values) and product.price is not None:
+        # A price typed by hand is an observation too (a cleared price is not one).
+        history.record(session, product_id, price=product.price, currency=product.currency, origin="manual")
+    return product, [FIELD_NAMES[key] for key in values]

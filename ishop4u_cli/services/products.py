@@ -8,7 +8,9 @@ Adding is split in three so that a page is never fetched inside a transaction
    merges it with `with_page`; the command line wins over the page;
 3. `add_product` stores it, race-safe: INSERT ... ON CONFLICT (canonical_url)
    DO NOTHING, then the existing row is read. The same page is stored once;
-   adding it again returns the stored product unchanged.
+   adding it again returns the stored product unchanged. A new product's
+   price is its first observation (services/history: origin "page" when the
+   page gave it, "manual" when typed), and its page read its page_checks row.
 
 Imports (services/transfer) never fetch pages: they share steps 1 and 3's
 builders, `parse_new_product` and `product_values`. `product edit` is in
@@ -18,27 +20,25 @@ services/product_edit.py.
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from ishop4u_cli import ids, money, stores
 from ishop4u_cli.errors import Conflict, NotFound, UsageError
+from ishop4u_cli.services import history
 from ishop4u_cli.services import sources as sources_service
+from ishop4u_cli.services.product_names import NAME_MAX, clean_name, name_from_url
 from ishop4u_cli.services.sources import Source
 from ishop4u_cli.sql import upsert_insert
 from ishop4u_cli.tables import cart_items, products, sources
-from ishop4u_cli.text import one_line
 
 if TYPE_CHECKING:
     from ishop4u_cli.services.page_data import PageInfo
-
-NAME_MAX = 255
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,15 @@ class StoredProduct:
 
 
 @dataclass(frozen=True)
+class PageRead:
+    """The read of a product's page at add time, as page_checks keeps it."""
+
+    at: datetime  # UTC, as history stores times
+    availability: str  # history.AVAILABILITY
+    failure: str | None = None  # why nothing could be read; None: the read worked
+
+
+@dataclass(frozen=True)
 class NewProduct:
     """What the command line (and maybe the page) says about a product to add."""
 
@@ -67,6 +76,10 @@ class NewProduct:
     currency: str | None = None
     image_url: str | None = None
     source: str | None = None  # --source, a name or api name
+    # Set by with_page: the price is the page's (an observation of origin "page", else "manual"),
+    # and how the page read went (None: no page was read).
+    price_from_page: bool = False
+    page: PageRead | None = None
 
 
 @dataclass(frozen=True)
@@ -77,15 +90,6 @@ class AddResult:
 
 
 # ---------------------------------------------------------------- checks
-
-
-def clean_name(name: str) -> str:
-    cleaned = one_line(name)
-    if not cleaned:
-        raise UsageError("a product name cannot be empty")
-    if len(cleaned) > NAME_MAX:
-        raise UsageError(f"a product name has at most {NAME_MAX} characters, not {len(cleaned)}")
-    return cleaned
 
 
 def clean_image_url(image: str) -> str:
@@ -138,9 +142,12 @@ def with_page(new: NewProduct, page: PageInfo) -> tuple[NewProduct, list[str]]:
 
     The page's currency is taken only with the page's price: a price typed on
     the command line is in the default currency unless --currency says otherwise.
+    The read itself (when, the stock it showed, or why it gave nothing) goes
+    along in NEW.page, for add_product to record.
     """
     problems = list(page.problems)
     name, price, currency, image = new.name, new.price, new.currency, new.image_url
+    from_page = False
     if name is None and page.name:
         with contextlib.suppress(UsageError):
             name = clean_name(page.name[:NAME_MAX])
@@ -150,6 +157,7 @@ def with_page(new: NewProduct, page: PageInfo) -> tuple[NewProduct, list[str]]:
         except UsageError as exc:
             problems.append(f"the page's price is unusable: {exc}")
         else:
+            from_page = True
             if currency is None and page.currency:
                 try:
                     currency = money.parse_currency(page.currency)
@@ -160,7 +168,12 @@ def with_page(new: NewProduct, page: PageInfo) -> tuple[NewProduct, list[str]]:
     if image is None and page.image_url:
         with contextlib.suppress(UsageError):
             image = clean_image_url(page.image_url)
-    return replace(new, name=name, price=price, currency=currency, image_url=image), problems
+    stock = page.availability if page.availability in history.AVAILABILITY else "unknown"
+    # A page that gave nothing at all (an HTTP error, a timeout, a robot check) is a failed read.
+    nothing = page.name is None and page.price is None and page.image_url is None and stock == "unknown"
+    read = PageRead(history.now(), stock, page.problems[0] if nothing and page.problems else None)
+    filled = replace(new, name=name, price=price, currency=currency, image_url=image)
+    return replace(filled, price_from_page=from_page, page=read), problems
 
 
 NOT_READ = (
@@ -180,31 +193,6 @@ def fill_from_page(new: NewProduct) -> tuple[NewProduct, list[str]]:
     if page is None:
         return new, [NOT_READ]
     return with_page(new, pages.fetch_page_info(page))
-
-
-def name_from_url(url: str) -> str:
-    """A readable name when neither the user nor the page gave one, from the page URL leads to.
-
-    The last path segment that reads like words ('handmade-blue-mug' ->
-    'handmade blue mug'), a product handle (/products/<handle>), else
-    '<host> product <id or last segment>', the host as the product is stored (www.amazon.com
-    for smile.amazon.com).
-    """
-    parts = urlsplit(stores.page_to_read(url) or url)
-    # Amazon's "ref=sr_1_1" path segments are tracking, never a name.
-    segments = [unquote(seg) for seg in parts.path.split("/") if seg and not seg.startswith(("ref=", "ref_"))]
-    for n, seg in enumerate(reversed(segments)):
-        stem = re.sub(r"\.(html?|php|aspx?)$", "", seg, flags=re.IGNORECASE)
-        words = [w for w in re.split(r"[-_+\s]+", stem) if w]
-        alpha = sum(any(ch.isalpha() for ch in w) for w in words)
-        handle = n == 0 and len(segments) >= 2 and segments[-2].lower() == "products"  # Shopify's
-        if alpha >= 2 or (handle and alpha >= 1 and len(words) == alpha):
-            return clean_name(" ".join(words)[:NAME_MAX])
-    host = (urlsplit(stores.normalize_url(url)).hostname or "").removeprefix("www.")
-    last = stores.product_id(url) or (
-        re.sub(r"\.(html?|php|aspx?)$", "", segments[-1], flags=re.IGNORECASE) if segments else ""
-    )
-    return clean_name(f"{host} product {last}".strip()[:NAME_MAX])
 
 
 def product_values(
@@ -328,9 +316,10 @@ def add_product(session: Session, new: NewProduct) -> AddResult:
         existing = find_by_url(session, new.canonical_url)
         if existing is not None:
             return AddResult(get_product(session, existing), False, _given(new))
+    values = product_values(new, source, default_currency=money.default_currency())
     stmt = (
         upsert_insert(session, products)
-        .values(**product_values(new, source, default_currency=money.default_currency()))
+        .values(**values)
         .on_conflict_do_nothing(index_elements=[products.c.canonical_url])
         .returning(products.c.id)
     )
@@ -340,7 +329,36 @@ def add_product(session: Session, new: NewProduct) -> AddResult:
         if existing is None:  # pragma: no cover - the conflict says it is there
             raise Conflict(f"could not store {new.url!r}: try again")
         return AddResult(get_product(session, existing), False, _given(new))
+    _record_history(session, new_id, new, currency=values["currency"])
     return AddResult(get_product(session, new_id), True, [])
+
+
+def _record_history(session: Session, product_id: int, new: NewProduct, *, currency: str) -> None:
+    """The new product's first observation (when it has a price) and its page read (when there was one).
+
+    A price from the page is observed when the page was read, with the stock it
+    showed (origin "page"); a typed one now (origin "manual").
+    """
+    read = new.page
+    good = read is not None and read.failure is None
+    if new.price is not None:
+        history.record(
+            session,
+            product_id,
+            price=new.price,
+            currency=currency,
+            origin="page" if new.price_from_page else "manual",
+            availability=read.availability if read is not None and good else "unknown",
+            at=read.at if read is not None and new.price_from_page else None,
+        )
+    if read is not None:
+        history.record_check(
+            session,
+            product_id,
+            at=read.at,
+            availability=read.availability if good else None,
+            failure=read.failure,
+        )
 
 
 def _given(new: NewProduct) -> list[str]:

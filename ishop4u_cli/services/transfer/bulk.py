@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 
 from ishop4u_cli.errors import NotFound
+from ishop4u_cli.services import history
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.sql import upsert_insert
-from ishop4u_cli.tables import products
+from ishop4u_cli.tables import observations, products
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
@@ -83,17 +86,39 @@ def existing_ids(session: Session, canonical_urls: Iterable[str]) -> dict[str, i
     return found
 
 
-def insert_products(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Bulk INSERT ... ON CONFLICT (canonical_url) DO NOTHING; how many rows went in.
+def insert_products(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Bulk INSERT ... ON CONFLICT (canonical_url) DO NOTHING; {normalized URL: id} of the rows that went in.
 
     The conflict clause makes a concurrent writer that stored the same page a
-    moment ago harmless (PostgreSQL; SQLite writers queue on BEGIN IMMEDIATE).
+    moment ago harmless (PostgreSQL; SQLite writers queue on BEGIN IMMEDIATE);
+    RETURNING names exactly the rows this statement stored.
     """
     if not rows:
-        return 0
-    stmt = upsert_insert(session, products).on_conflict_do_nothing(index_elements=[products.c.canonical_url])
-    result = session.connection().execute(stmt, rows)
-    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+        return {}
+    stmt = (
+        upsert_insert(session, products)
+        .on_conflict_do_nothing(index_elements=[products.c.canonical_url])
+        .returning(products.c.canonical_url, products.c.id)
+    )
+    return {url: pid for url, pid in session.connection().execute(stmt, rows)}
+
+
+def record_imported(
+    session: Session, stored: dict[str, int], rows: list[dict[str, Any]], *, at: datetime
+) -> None:
+    """The price of each product row this import STORED, as one observation (origin "import").
+
+    One executemany for the chunk; rows without a price are no observation.
+    """
+    observed = [
+        history.observation_row(
+            stored[row["canonical_url"]], price=row["price"], currency=row["currency"], origin="import", at=at
+        )
+        for row in rows
+        if row["price"] is not None and row["canonical_url"] in stored
+    ]
+    if observed:
+        session.connection().execute(sa.insert(observations), observed)
 
 
 def run_import(engine: Engine, source: Input, work: Callable[[Session], T]) -> T:

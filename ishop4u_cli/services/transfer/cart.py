@@ -1,8 +1,10 @@
 """`cart export` and `cart import`: a cart as JSON or CSV, and back in one transaction.
 
 An import stores the products it does not find (by normalized URL) with the
-same row builder as `product add` (no page is fetched), then sets each item's
-quantity and notes in the cart with one bulk upsert per chunk.
+same row builder as `product add` (no page is fetched), records the price of
+each one it stored as an observation (origin "import"), then sets each item's
+quantity and notes in the cart with one bulk upsert per chunk. A new item's
+price when added is the file's `price_when_added`, else its `price`.
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ import sqlalchemy as sa
 from ishop4u_cli import money, stores
 from ishop4u_cli.errors import UsageError
 from ishop4u_cli.services import cart as cart_service
+from ishop4u_cli.services import history
 from ishop4u_cli.services import products as products_service
-from ishop4u_cli.services.transfer.bulk import SourceCache, chunks, existing_ids, insert_products
+from ishop4u_cli.services.transfer.bulk import (
+    SourceCache,
+    chunks,
+    existing_ids,
+    insert_products,
+    record_imported,
+)
 from ishop4u_cli.services.transfer.formats import (
     Row,
     csv_rows,
@@ -41,8 +50,9 @@ if TYPE_CHECKING:
     from ishop4u_cli.services.transfer.inputs import Input, Progress
 
 # What `cart export` writes, in this order; `cart import` reads the same names
-# (product_id and line_total are ignored: ids belong to one database, line
-# totals follow from price and quantity).
+# (product_id, line_total, price_change, availability and checked_at are ignored:
+# ids belong to one database, line totals and changes follow from the prices, and
+# the stock is what this database's own page reads say).
 CART_COLUMNS = (
     "product_id",
     "name",
@@ -56,8 +66,12 @@ CART_COLUMNS = (
     "image_url",
     "notes",
     "added_at",
+    "price_when_added",
+    "price_change",
+    "availability",
+    "checked_at",
 )
-CART_IGNORED = frozenset({"product_id", "line_total"})
+CART_IGNORED = frozenset({"product_id", "line_total", "price_change", "availability", "checked_at"})
 CART_SUFFIXES = {".json": "json", ".csv": "csv"}
 # A cart's JSON document is read whole: the export of a 10,000-item cart is about 6 million characters.
 MAX_DOCUMENT_CHARS = 64 * 1024 * 1024
@@ -175,6 +189,7 @@ class _CartEntry:
     quantity: int
     notes: str | None
     added_at: datetime | None
+    price_when_added: Decimal | None  # in the item's currency
 
 
 def _cart_entry(row: Row, cache: SourceCache, default_currency: str) -> _CartEntry:
@@ -189,6 +204,11 @@ def _cart_entry(row: Row, cache: SourceCache, default_currency: str) -> _CartEnt
             raise UsageError(f"notes must be text, not {json.dumps(notes, default=str)}")
         new = new_product(row, url, image_key="image_url")
         new = replace(new, price=price_value(row, "price", where=where))
+        # An export's price_when_added, even null; a file without the field: the item's price.
+        if "price_when_added" in row.values:
+            when_added = price_value(row, "price_when_added", where=where)
+        else:
+            when_added = new.price
         source = cache.source_of(new.source, new.url)
         product = products_service.product_values(
             new,
@@ -203,6 +223,7 @@ def _cart_entry(row: Row, cache: SourceCache, default_currency: str) -> _CartEnt
             quantity=_quantity(row),
             notes=cart_service.clean_notes(notes) if notes is not None else None,
             added_at=_added_at(row),
+            price_when_added=when_added,
         )
 
 
@@ -229,7 +250,7 @@ def import_cart(
     cache = SourceCache(session, create_missing=True)
     first_seen: dict[str, str] = {}
     items = products_added = cart_added = cart_updated = 0
-    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    now = history.now()
     conn = session.connection()
     for chunk in chunks(rows):
         entries: list[_CartEntry] = []
@@ -245,9 +266,11 @@ def import_cart(
         items += len(entries)
         keys = [e.product["canonical_url"] for e in entries]
         ids = existing_ids(session, keys)
-        products_added += insert_products(
-            session, [e.product for e in entries if e.product["canonical_url"] not in ids]
-        )
+        fresh = [e.product for e in entries if e.product["canonical_url"] not in ids]
+        stored = insert_products(session, fresh)
+        record_imported(session, stored, fresh, at=now)
+        products_added += len(stored)
+        ids.update(stored)
         ids.update(existing_ids(session, [k for k in keys if k not in ids]))
         in_cart = set(
             conn.execute(
@@ -263,6 +286,9 @@ def import_cart(
                 "quantity": e.quantity,
                 "notes": e.notes,
                 "added_at": e.added_at or now,
+                # Kept by an item already in the cart (the upsert leaves it), as a re-add keeps it.
+                "price_when_added": e.price_when_added,
+                "currency_when_added": e.product["currency"] if e.price_when_added is not None else None,
             }
             for e in entries
         ]

@@ -3,7 +3,9 @@
 Each row is checked as `product add URL --name --price --currency --image
 --source` checks it and built into a products row by the same builder
 (services.products); no page is fetched. A row whose product (same normalized
-URL) is already stored, or repeats an earlier row, adds nothing.
+URL) is already stored, or repeats an earlier row, adds nothing. Each product
+stored with a price gets one observation (origin "import"), written per chunk
+with one executemany like the products themselves.
 """
 
 from __future__ import annotations
@@ -15,9 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from ishop4u_cli import money
 from ishop4u_cli.errors import NotFound, UsageError
+from ishop4u_cli.services import history
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services.products import NewProduct
-from ishop4u_cli.services.transfer.bulk import SourceCache, chunks, existing_ids, insert_products
+from ishop4u_cli.services.transfer.bulk import (
+    SourceCache,
+    chunks,
+    existing_ids,
+    insert_products,
+    record_imported,
+)
 from ishop4u_cli.services.transfer.formats import (
     Row,
     csv_rows,
@@ -127,14 +136,17 @@ _INSERT_SQLITE = (
 )
 
 
-def _insert_sqlite(session: Session, rows: list[dict[str, Any]]) -> int:
+def _insert_sqlite(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
     """bulk.insert_products for SQLite, the rows handed to sqlite3's executemany as they are.
 
     The same statement SQLAlchemy would send, without its per-row parameter
     processing; prices go in as SQLAlchemy's Numeric sends them on SQLite (float).
+    This transaction is the only writer (BEGIN IMMEDIATE) and ROWS are not stored
+    yet, so every row goes in; the ids of the priced ones (for their observations)
+    are read back by URL, as sqlite3's executemany returns no rows.
     """
     if not rows:
-        return 0
+        return {}
     if len(rows[0]) != len(_COLUMNS):  # the row builder gained a column: SQLAlchemy knows them all
         return insert_products(session, rows)
     params = [
@@ -149,7 +161,8 @@ def _insert_sqlite(session: Session, rows: list[dict[str, Any]]) -> int:
         )
         for v in rows
     ]
-    return session.connection().exec_driver_sql(_INSERT_SQLITE, params).rowcount
+    session.connection().exec_driver_sql(_INSERT_SQLITE, params)
+    return existing_ids(session, [v["canonical_url"] for v in rows if v["price"] is not None])
 
 
 def import_products(
@@ -165,6 +178,7 @@ def import_products(
     # products, none can be stored but its own, and `seen` catches those: no lookups needed.
     sole_writer = sqlite and session.connection().exec_driver_sql(_ANY_PRODUCT).first() is None
     write = _insert_sqlite if sqlite else insert_products
+    now = history.now()
     for chunk in chunks(rows):
         fresh: dict[str, dict[str, Any]] = {}
         for row in chunk:
@@ -178,7 +192,10 @@ def import_products(
         total += len(chunk)
         already = {} if sole_writer else existing_ids(session, fresh)
         stored += len(already)
-        added += write(session, [v for k, v in fresh.items() if k not in already])
+        new_rows = [v for k, v in fresh.items() if k not in already]
+        ids = write(session, new_rows)
+        record_imported(session, ids, new_rows, at=now)
+        added += len(new_rows) if sqlite else len(ids)
         if progress is not None:
             progress(source.position() if source else 0, total)
     return ProductImport(rows=total, added=added, already_stored=stored, repeated=repeated)
