@@ -82,6 +82,18 @@ def test_fires_once_per_crossing_and_again_at_a_new_low(ann, engine):
     assert read("20.01") == []  # above: re-armed, silently
     assert read("20.00") == [("20.00 USD", False)]  # the next crossing fires
 
+    r = ann("product", "watches")
+    assert r.stdout.splitlines()[-1].split() == [
+        "1",
+        "Mug",
+        "20.00",
+        "USD",
+        "below",
+        "25.00",
+        "USD",
+        "20.00",
+        "USD",
+    ]
     (doc,) = watch_docs(ann)
     assert doc["fired"] is True
     assert doc["fired_price"] == "20.00"

@@ -190,14 +190,19 @@ def watch(
         typer.Option(
             "--drop",
             metavar="PERCENT",
-            help="Alert when the price is at or below today's less PERCENT (above 0, below 100), e.g. 10.",
+            help=(
+                "Alert when the price is at or below today's less PERCENT (above 0, below 100), "
+                "e.g. 10; the mark is rounded down to the cent."
+            ),
         ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Watch a product's price: `refresh` alerts once when it is at or below your mark (again at a new low).
+    """Watch a product's price: `refresh` alerts when it is at or below your mark.
 
-    Give exactly one of --below and --drop. Watching a product again replaces its watch.
+    Give exactly one of --below and --drop. An alert fires once per crossing of the mark, and
+    again when the price falls below the lowest price already alerted. Watching a product
+    again replaces its watch.
     """
     from ishop4u_cli.render import watches as view
     from ishop4u_cli.services import auth, watches
@@ -236,7 +241,7 @@ def watches_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 @app.command("history")
 def history(ctx: typer.Context, product_id: IdArg, as_json: JsonOption = False) -> None:
-    """Show a product's price history: every observation, the lowest, highest and current price, a chart."""
+    """Show a product's price history: observations, lowest, highest and current price, and a chart."""
     from ishop4u_cli.render import history as view
     from ishop4u_cli.services import history
 
