@@ -420,3 +420,62 @@ def test_the_page_on_a_phone_and_in_the_dark(browser, page, tmp_path):
     screenshot(browser, tmp_path / "checkout-390-dark.png")
     for name in ("checkout-390.png", "checkout-390-dark.png"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_stock_and_price_changes_on_the_page(browser, ann, engine, tmp_path):
+    """Each item says what its page last said about stock, and how its price moved since it was added."""
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    from ishop4u_cli.tables import page_checks
+
+    ids = make_shop(ann)
+    assert ann("product", "edit", str(ids["book"]), "--price", "16.99").exit_code == 0
+    assert ann("product", "edit", str(ids["tee"]), "--price", "26.50").exit_code == 0
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(page_checks),
+            [
+                {
+                    "product_id": ids["lens"],
+                    "availability": "out_of_stock",
+                    "checked_at": datetime(2026, 11, 24),
+                },
+                {"product_id": ids["book"], "availability": "in_stock", "checked_at": datetime(2026, 11, 23)},
+            ],
+        )
+    out = tmp_path / "checkout.html"
+    r = ann("checkout", "--html", "--output", str(out))
+    assert r.exit_code == 0, r
+    assert (
+        r.stderr
+        == f"Warning: product {ids['lens']} (Lens) was out of stock when its page was read on 2026-11-24 00:00 UTC\n"
+    )
+
+    for width, dark in ((1280, False), (390, False), (390, True)):
+        show_at(browser, out, width, dark=dark)
+        assert no_horizontal_overflow(browser)
+        assert_no_dialog(browser)
+        seen = browser.execute_script(
+            "const t = (id, sel) => { const e = document.querySelector(`#product-${id} ${sel}`);"
+            " return e && [e.textContent, getComputedStyle(e).color]; };"
+            "return {book: [t(arguments[0], '.change'), t(arguments[0], '.stock')],"
+            " lens: [t(arguments[1], '.change'), t(arguments[1], '.stock')],"
+            " tee: [t(arguments[2], '.change'), t(arguments[2], '.stock')]}",
+            ids["book"],
+            ids["lens"],
+            ids["tee"],
+        )
+        (down, down_colour), (in_stock, in_colour) = seen["book"]
+        assert down == "Price down 3.00 USD since you added it"
+        assert in_stock == "In stock (checked 2026-11-23)"
+        assert seen["lens"][0] is None  # no change: nothing said
+        out_text, out_colour = seen["lens"][1]
+        assert out_text == "Out of stock (checked 2026-11-24)"
+        (up, up_colour), no_stock = seen["tee"]
+        assert up == "Price up 1.50 EUR since you added it" and no_stock is None  # stock unknown: nothing
+        # A fall and good stock read in one colour, a rise and no stock in another.
+        assert down_colour == in_colour and up_colour == out_colour and down_colour != up_colour
+        screenshot(browser, tmp_path / f"stock-{width}{'-dark' if dark else ''}.png")
