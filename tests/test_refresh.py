@@ -344,3 +344,26 @@ def test_an_affiliate_redirect_is_never_followed(ann, store):
     assert r.exit_code == 0, r
     doc = refresh_doc(ann, code=8)
     assert doc["products"][0]["failure"].startswith("its link is an affiliate redirect that names no page")
+
+
+def test_the_run_ends_at_its_time_limit(ann, store, monkeypatch):
+    import threading
+
+    ids = add(ann, *(store.add(f"/p{n}", name=f"Thing {n}") for n in range(4)))
+    never = threading.Event()
+    for page in store.pages.values():
+        page.stall = never
+    monkeypatch.setenv("ISHOP4U_REFRESH_TIMEOUT", "1")
+    try:
+        doc = refresh_doc(ann, "--jobs", "2", code=8)
+    finally:
+        never.set()
+    failures = sorted(p["failure"] for p in doc["products"])
+    assert [p["id"] for p in doc["products"]] == ids
+    # Two were being read (2 a host) and are cut off; two never started.
+    assert failures == [
+        "not read: the refresh ran out of time",
+        "not read: the refresh ran out of time",
+        "the page did not answer before the refresh ran out of time",
+        "the page did not answer before the refresh ran out of time",
+    ]

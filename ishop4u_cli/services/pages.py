@@ -77,6 +77,7 @@ def check_page(
     The read ends by DEADLINE (a monotonic time) if that comes before the page timeout.
     """
     seconds = read_timeout()
+    clipped = deadline is not None and deadline - time.monotonic() < seconds
     if deadline is not None:
         seconds = min(seconds, deadline - time.monotonic())
     if seconds <= 0:
@@ -100,7 +101,11 @@ def check_page(
             return Checked("failed", failure=f"not a web page ({page.content_type})")
         info = page_data.read_page(page.text, page.url, deadline=time.monotonic() + seconds)
     except PageFailed as exc:
-        return Checked("failed", failure=str(exc))
+        late = clipped and str(exc).startswith("the page did not answer within")
+        return Checked(
+            "failed",
+            failure="the page did not answer before the refresh ran out of time" if late else str(exc),
+        )
     except Exception as exc:
         return Checked("failed", failure=f"could not read the page ({type(exc).__name__}: {exc})")
     if info.price is None:
