@@ -25,7 +25,10 @@ default --jobs and at --jobs 32; --jobs 32 at least 20x faster than --jobs 1; pe
 under 150 MB. --jobs 1 reads all 500 pages once (no warm-up: the runs before it compiled the
 bytecode); with --sequential-sample N it reads 1 and N products (one a host, named by id) and
 the straight line through the two times is extrapolated to 500. The page servers' own CPU
-time (this process) is shown beside the refresh's: they share the machine's cores.
+time (this process) is shown beside the refresh's: they share the machine's cores. Each
+run's wall time is split where the servers saw it: before the first page was asked for
+(start-up, the products to read, the readers' set-up), the pages (first request to last
+answer; its ideal is the one above), and after the last page (its write, the summary, exit).
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ class PageServer:
 
     def reset(self) -> None:
         self.requests = 0
+        self.first_request = self.last_response = 0.0  # time.perf_counter() of this process
         self.by_host: Counter[str] = Counter()
         self.in_flight: Counter[str] = Counter()
         self.total_in_flight = 0
@@ -132,6 +136,8 @@ class PageServer:
                 parts = request_line.split()
                 path = parts[1] if len(parts) > 1 else "/"
                 self.requests += 1
+                if not self.first_request:
+                    self.first_request = time.perf_counter()
                 self.by_host[host] += 1
                 self.in_flight[host] += 1
                 self.total_in_flight += 1
@@ -144,6 +150,7 @@ class PageServer:
                     self.total_in_flight -= 1
                 status, body = self._page(path)
                 self.statuses[status] += 1
+                self.last_response = time.perf_counter()
                 writer.write(
                     f"HTTP/1.1 {status} {'OK' if status == 200 else 'Not Found'}\r\n"
                     "Content-Type: text/html; charset=utf-8\r\n"
@@ -185,7 +192,9 @@ class RefreshBench(Bench):
             start = time.perf_counter()
             proc = subprocess.Popen(args, env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
             _, status, usage = os.wait4(proc.pid, 0)
-            elapsed = time.perf_counter() - start
+            end = time.perf_counter()
+            elapsed = end - start
+            self.started, self.ended = start, end
             code = os.waitstatus_to_exitcode(status)
             out.seek(0)
             err.seek(0)
@@ -295,17 +304,28 @@ def main() -> None:
                     summary = err.strip().splitlines()[-1] if err.strip() else out[-200:]
                     print(f"  ({label}, warm-up: {summary})")
                     continue
-                samples.append((wall, cpu, rss, server.max_total, server.max_on_a_host, server_cpu))
+                phases = (
+                    server.first_request - b.started,  # start-up: until the first page is asked for
+                    server.last_response - server.first_request,  # the pages
+                    b.ended - server.last_response,  # after the last page: its write, the summary, exit
+                )
+                samples.append((wall, cpu, rss, server.max_total, server.max_on_a_host, server_cpu, phases))
             wall = statistics.median(s[0] for s in samples)
             cpu = statistics.median(s[1] for s in samples)
             rss = max(s[2] for s in samples)
             most, most_host = max(s[3] for s in samples), max(s[4] for s in samples)
             server_cpu = statistics.median(s[5] for s in samples)
+            before, during, after = (statistics.median(s[6][k] for s in samples) for k in range(3))
             best = ideal(pages, jobs, opts.delay)
             print(
                 f"  {label:<44} {wall:7.2f} s  cpu {cpu:5.2f} s (servers {server_cpu:4.2f} s)  "
                 f"peak RSS {rss:4.0f} MB  ideal {best:6.2f} s  ratio {wall / best:4.2f}x  "
                 f"in flight: at most {most}, {most_host} a host   (runs: {', '.join(f'{s[0]:.2f}' for s in samples)})",
+                flush=True,
+            )
+            print(
+                f"  {'':<44} before the first page {before:5.2f} s, pages {during:6.2f} s "
+                f"(ideal {best:.2f} s), after the last {after:5.2f} s",
                 flush=True,
             )
             if most_host > PER_HOST or most > jobs:
