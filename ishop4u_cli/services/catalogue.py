@@ -182,12 +182,11 @@ def read_pages(
     read_by_index: dict[int, tuple[NewProduct, list[str]]] = {}
     # Each page has its own deadline (pages.read_timeout); the pool's is only a backstop.
     backstop = time.monotonic() + 24 * 3600
-    for outcome in refresh_pool.read_all(
-        jobs, read, workers=PAGES_AT_ONCE, deadline=backstop, give_up=give_up
-    ):
-        read_by_index[outcome.job.key] = outcome.result
-        if on_page is not None:
-            on_page()
+    for batch in refresh_pool.read_all(jobs, read, workers=PAGES_AT_ONCE, deadline=backstop, give_up=give_up):
+        for outcome in batch:
+            read_by_index[outcome.job.key] = outcome.result
+            if on_page is not None:
+                on_page()
     filled: dict[str, NewProduct] = {}
     warnings: list[PageWarning] = []
     for n, new in enumerate(news):

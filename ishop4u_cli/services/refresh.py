@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -155,14 +155,16 @@ def refresh(
             on_start(len(targets))
         done: dict[int, ProductCheck] = {}
         try:
-            for product_id, checked in _read(targets, jobs):
-                check, alerts = db.transaction(
-                    lambda s, p=product_id, c=checked: _write(s, user_id, p, c, history.now())
+            for batch in _read(targets, jobs):
+                # Results that arrived together are written together: one transaction, committed now.
+                written = db.transaction(
+                    lambda s, b=batch: [_write(s, user_id, p, c, history.now()) for p, c in b]
                 )
-                done[product_id] = check
-                result.alerts.extend(alerts)
-                if on_result is not None:
-                    on_result(check)
+                for check, alerts in written:
+                    done[check.product_id] = check
+                    result.alerts.extend(alerts)
+                    if on_result is not None:
+                        on_result(check)
         except KeyboardInterrupt:
             result.interrupted = True
         result.checks = [done[t.product_id] for t in targets if t.product_id in done]
@@ -220,11 +222,11 @@ NOT_READ = (
 )
 
 
-def _read(targets: Sequence[Target], jobs: int):
-    """(product id, pages.Checked) for each target, as the reads finish."""
-    for target in targets:
-        if target.page is None:
-            yield target.product_id, pages.Checked("failed", failure=NOT_READ)
+def _read(targets: Sequence[Target], jobs: int) -> Iterator[list[tuple[int, pages.Checked]]]:
+    """(product id, pages.Checked) for each target, as the reads finish, those that arrived together in a list."""
+    unread = [(t.product_id, pages.Checked("failed", failure=NOT_READ)) for t in targets if t.page is None]
+    if unread:
+        yield unread
     jobs_ = [
         refresh_pool.Job(t.product_id, t.page, t.etag, t.last_modified) for t in targets if t.page is not None
     ]
@@ -244,8 +246,8 @@ def _read(targets: Sequence[Target], jobs: int):
         retry=lambda c: c.retry_after if c.status == "retry" else None,
         give_up=give_up,
     )
-    for outcome in outcomes:
-        yield outcome.job.key, outcome.result
+    for batch in outcomes:
+        yield [(outcome.job.key, outcome.result) for outcome in batch]
 
 
 def _write(

@@ -6,13 +6,15 @@ limits allow it, so no worker ever sits waiting for a host. A page that
 answers 429 or 503 with a Retry-After of at most MAX_RETRY_AFTER seconds is
 read again once that time has passed, if that is before the run's deadline;
 otherwise it fails for this run. Results come back to the caller's thread one
-by one, as they arrive (`read_all` is a generator), so the caller can write
-each one before the next arrives. Worker threads are daemons: Ctrl-C (or the
+by one, as they arrive (`read_all` is a generator; results that arrived while
+the caller was busy come together, so it can write them in one transaction),
+so the caller can write each one before the next arrives. Worker threads are daemons: Ctrl-C (or the
 caller stopping early) never waits for a slow page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import queue
@@ -27,6 +29,9 @@ from urllib.parse import urlsplit
 PER_HOST = 2
 MAX_RETRY_AFTER = 60.0  # seconds; a store asking for longer fails the page for this run
 MAX_ATTEMPTS = 4  # reads of one page in one run (the first and up to three retries)
+# Results handed back at once, at most: those that arrived while the last ones were written.
+BATCH = 16
+OUT_OF_TIME = "not read: the refresh ran out of time"
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,9 @@ def read_all(
     retry: Retry | None = None,
     give_up: Callable[[Job, Any, str], Any],
     per_host: int = PER_HOST,
-) -> Iterator[Outcome]:
-    """Each job's outcome, in the order they finish; every job gives exactly one.
+) -> Iterator[list[Outcome]]:
+    """The jobs' outcomes, in the order they finish, in lists of those that arrived together
+    (at most BATCH; never waiting for more); every job gives exactly one.
 
     READ runs in worker threads, with the run's DEADLINE (a monotonic time) to end by.
     When RETRY says a result asks to wait, the job is read again after that wait if it
@@ -109,14 +115,11 @@ def read_all(
                 _, _, job, attempt = heapq.heappop(later)
                 waiting.setdefault(host_of(job.url), deque()).appendleft((job, attempt))
             if now >= deadline:  # nothing new starts; what runs ends by the deadline itself
-                for host in list(waiting):
-                    for job, _ in waiting.pop(host):
-                        left -= 1
-                        yield Outcome(job, give_up(job, None, "not read: the refresh ran out of time"))
-                while later:
-                    job = heapq.heappop(later)[2]
-                    left -= 1
-                    yield Outcome(job, give_up(job, None, "not read: the refresh ran out of time"))
+                late = [job for host in list(waiting) for job, _ in waiting.pop(host)]
+                late += [heapq.heappop(later)[2] for _ in range(len(later))]
+                if late:
+                    left -= len(late)
+                    yield [Outcome(job, give_up(job, None, OUT_OF_TIME)) for job in late]
                 if not left:
                     break
             for host in list(waiting):
@@ -132,27 +135,33 @@ def read_all(
             if later:
                 wait = min(wait, max(0.0, later[0][0] - now))
             try:
-                job, attempt, result = done.get(timeout=max(0.01, wait) if in_flight else max(0.0, wait))
+                arrived = [done.get(timeout=max(0.01, wait) if in_flight else max(0.0, wait))]
             except queue.Empty:
                 continue
-            host = host_of(job.url)
-            running[host] -= 1
-            in_flight -= 1
-            if isinstance(result, Exception):
-                left -= 1
-                yield Outcome(job, give_up(job, None, f"could not read the page ({type(result).__name__})"))
-                continue
-            seconds = retry(result) if retry is not None else None
-            if seconds is None:
-                left -= 1
-                yield Outcome(job, result)
-                continue
-            why = _why_not_again(seconds, attempt, time.monotonic(), deadline)
-            if why is None:
-                heapq.heappush(later, (time.monotonic() + seconds, next(order), job, attempt + 1))
-            else:
-                left -= 1
-                yield Outcome(job, give_up(job, result, why))
+            with contextlib.suppress(queue.Empty):
+                while len(arrived) < BATCH:  # what else has arrived meanwhile: written together
+                    arrived.append(done.get_nowait())
+            finished: list[Outcome] = []
+            for job, attempt, result in arrived:
+                host = host_of(job.url)
+                running[host] -= 1
+                in_flight -= 1
+                if isinstance(result, Exception):
+                    why = f"could not read the page ({type(result).__name__})"
+                    finished.append(Outcome(job, give_up(job, None, why)))
+                    continue
+                seconds = retry(result) if retry is not None else None
+                if seconds is None:
+                    finished.append(Outcome(job, result))
+                    continue
+                why = _why_not_again(seconds, attempt, time.monotonic(), deadline)
+                if why is None:
+                    heapq.heappush(later, (time.monotonic() + seconds, next(order), job, attempt + 1))
+                else:
+                    finished.append(Outcome(job, give_up(job, result, why)))
+            if finished:
+                left -= len(finished)
+                yield finished
     finally:
         for _ in threads:
             tasks.put(None)  # idle workers end; busy ones end after their read (daemons: never waited for)
