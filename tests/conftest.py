@@ -261,6 +261,7 @@ class SharedPostgresDatabase:
                     "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
                 )
             ]
+            (self.revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
             self.rows = {}
             for table in self.tables:
                 cur = conn.execute(f'SELECT * FROM "{table}"')
@@ -289,6 +290,9 @@ class SharedPostgresDatabase:
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
             with conn.transaction():
+                # A test may set the revision back (to see what an old database does); the next
+                # test starts at the newest revision again, as the template is.
+                conn.execute("UPDATE alembic_version SET version_num = %s", (self.revision,))
                 names = ", ".join(f'"{t}"' for t in self.tables)
                 conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
                 for table, (columns, rows) in self.rows.items():
