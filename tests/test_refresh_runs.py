@@ -148,6 +148,17 @@ def test_progress_bar_on_a_terminal_and_none_when_piped(ann, store):
     assert "Reading pages" not in r.stderr and "\x1b" not in r.stderr
 
 
+def test_cart_add_of_several_pages_shows_progress_on_a_terminal_only(ann, store):
+    urls = [store.add(f"/p{n}", host=n, name=f"Thing {n}", delay=0.5) for n in range(2)]
+    code, screen, out = run_with_terminal_on("stderr", ["--db", ann.db_url, "cart", "add", *urls], timeout=60)
+    assert (code, out) == (0, ""), screen
+    assert "Reading product pages" in screen
+    assert "Cart: 1 x product 2 (Thing 1); quantity now 1." in screen
+    r = ann("cart", "add", store.add("/q", name="Quiet", delay=0.2))
+    assert r.exit_code == 0, r
+    assert "Reading" not in r.stderr and "\x1b" not in r.stderr
+
+
 # ---------------------------------------------------------------- alerts, end to end
 
 
