@@ -126,7 +126,10 @@ def explain(b: Startup, db: Path, args: list[str]) -> None:
         check=False,
     )
     statements = json.loads(proc.stderr.strip().splitlines()[-1])
-    print(f"\nthe SQL of `ishop4u {' '.join(args)}` on {db.name}, in order (time as run, query plan):")
+    print(
+        f"\nthe SQL of `ishop4u {' '.join(args)}` on {db.name}, in order "
+        "(the time each took to execute, before its rows were fetched; SQLite's query plan):"
+    )
     with sqlite3.connect(db) as conn:
         for s in statements:
             sql = " ".join(s["sql"].split())
