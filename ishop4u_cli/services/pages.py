@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -234,12 +235,22 @@ def fetch(
     raise PageFailed(f"more than {MAX_REDIRECTS} redirects")
 
 
-@functools.lru_cache(maxsize=4)
 def _ssl_context(cert_file: str | None, cert_dir: str | None):
     """httpx's default context, made once per run (about 20 ms each: a refresh reads hundreds of pages).
 
     Keyed by the variables httpx reads for it, so a change of SSL_CERT_FILE is still honoured.
+    Made under a lock: readers starting together would otherwise each build one (lru_cache
+    does not make the others wait).
     """
+    with _SSL_LOCK:
+        return _new_ssl_context(cert_file, cert_dir)
+
+
+_SSL_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4)
+def _new_ssl_context(cert_file: str | None, cert_dir: str | None):
     import httpx
 
     return httpx.create_ssl_context(trust_env=True)

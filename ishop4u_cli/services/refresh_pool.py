@@ -122,7 +122,8 @@ def read_all(
                     yield [Outcome(job, give_up(job, None, OUT_OF_TIME)) for job in late]
                 if not left:
                     break
-            for host in list(waiting):
+            # Hosts with the most pages left go first: a host left for the end reads 2 at a time.
+            for host in sorted(waiting, key=lambda h: len(waiting[h]), reverse=True):
                 while in_flight < workers and running.get(host, 0) < per_host and waiting[host]:
                     tasks.put(waiting[host].popleft())
                     running[host] = running.get(host, 0) + 1
