@@ -40,6 +40,11 @@ class User(SQLModel, table=True):
     email: str = Field(sa_column=sa.Column(sa.String(150), nullable=False, unique=True))
     password_hash: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     created_at: datetime | None = Field(default=None, sa_column=_now_default())
+    # Revision 0007: the database's admins, and the PostgreSQL role an account belongs to.
+    is_admin: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    db_role: str | None = Field(default=None, sa_column=sa.Column(sa.String(63), nullable=True))
 
 
 class AffiliateSource(SQLModel, table=True):
@@ -60,6 +65,7 @@ class Product(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_products_affiliate_source_id", "affiliate_source_id"),
         sa.Index("uq_products_canonical_url", "canonical_url", unique=True),
+        sa.Index("ix_products_created_by", "created_by"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -80,6 +86,16 @@ class Product(SQLModel, table=True):
         sa_column=sa.Column(sa.String(3), nullable=False, server_default="USD"),
     )
     canonical_url: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    # Revision 0007: who created the product (its link, URL and removal are theirs and the
+    # admins'), and who last corrected its name or price.
+    created_by: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Integer(), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    edited_by: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Integer(), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
 
 
 class CartItem(SQLModel, table=True):
@@ -103,6 +119,8 @@ class CartItem(SQLModel, table=True):
     # Revision 0006: the product's price when it first entered this cart (a re-add keeps it).
     price_when_added: Decimal | None = Field(default=None, sa_column=sa.Column(PRICE_TYPE, nullable=True))
     currency_when_added: str | None = Field(default=None, sa_column=sa.Column(sa.String(3), nullable=True))
+    # Revision 0007: the link this user pasted for this line, when it carries an affiliate id.
+    affiliate_link: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
 
 
 class LoginSession(SQLModel, table=True):
@@ -116,6 +134,8 @@ class LoginSession(SQLModel, table=True):
     )
     token_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
     created_at: datetime | None = Field(default=None, sa_column=_now_default())
+    # Revision 0007: sessions expire after a time unused.
+    last_used_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(), nullable=True))
 
 
 class PriceObservation(SQLModel, table=True):
@@ -139,6 +159,11 @@ class PriceObservation(SQLModel, table=True):
         sa_column=sa.Column(sa.String(16), nullable=False, server_default="unknown"),
     )
     origin: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))  # page, manual, import, migration
+    # Revision 0007: who recorded it (NULL: the migration, or nobody signed in).
+    user_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Integer(), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
 
 
 class PageCheck(SQLModel, table=True):

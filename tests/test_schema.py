@@ -98,6 +98,7 @@ def test_newest_revision_adds_only_new_tables_and_columns(engine):
         "added_at",
         "price_when_added",
         "currency_when_added",
+        "affiliate_link",
     }
     assert set(schema["products"]["columns"]) == {
         "id",
@@ -108,6 +109,8 @@ def test_newest_revision_adds_only_new_tables_and_columns(engine):
         "affiliate_source_id",
         "currency",
         "canonical_url",
+        "created_by",
+        "edited_by",
     }
 
 
