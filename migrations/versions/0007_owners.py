@@ -5,8 +5,8 @@
   `users.db_role`: the PostgreSQL role an account belongs to (`db secure`).
 - `products.created_by` and `products.edited_by`: who created the product (its
   link, URL and removal are theirs and the admins') and who last corrected its
-  name or price. Products stored before have no creator: only admins may change
-  their links.
+  name or price. Products stored before are made the oldest account's (the
+  admin's), so a single-user database goes on exactly as before.
 - `cart_items.affiliate_link`: the link the user pasted for this cart line,
   when it carries an affiliate id (it is theirs: nobody else checks out with it).
 - `sessions.last_used_at`: sessions expire after a time unused; existing
@@ -48,6 +48,7 @@ def upgrade() -> None:
             "fk_products_edited_by_users", "users", ["edited_by"], ["id"], ondelete="SET NULL"
         )
     op.create_index("ix_products_created_by", "products", ["created_by"])
+    op.execute("UPDATE products SET created_by = (SELECT MIN(id) FROM users)")
 
     with op.batch_alter_table("cart_items") as batch:
         batch.add_column(sa.Column("affiliate_link", sa.Text(), nullable=True))
