@@ -124,15 +124,17 @@ def message(alert: Alert) -> tuple[str, str]:
     return title, body
 
 
-def send(urls: Sequence[str], alerts: Sequence[Alert]) -> list[str]:
+def send(urls: Sequence[str], alerts: Sequence[Alert], *, failed: set[str] | None = None) -> list[str]:
     """Send one notification per alert to every URL; the warnings, one per URL that failed (masked).
 
     Never raises for a delivery failure: a URL that cannot be reached, or that Apprise
     does not understand, is a warning, and is not tried again for the rest of the alerts.
     Call `check_urls` before any work, so that a missing Apprise or a mistyped URL stops the
-    command at once; here, a missing Apprise is one warning too.
+    command at once; here, a missing Apprise is one warning too. FAILED, kept by a caller
+    that sends several times in one run, holds the URLs that failed: they are not tried again.
     """
-    if not urls or not alerts:
+    failed = set() if failed is None else failed
+    if not urls or not alerts or all(url in failed for url in urls):
         return []
     try:
         apprise = require_apprise()
@@ -140,9 +142,12 @@ def send(urls: Sequence[str], alerts: Sequence[Alert]) -> list[str]:
         return [f"no notification was sent: {exc}"]
     warnings: list[str] = []
     for number, url in enumerate(urls, start=1):
+        if url in failed:
+            continue
         where = f"notification URL {_which(number, urls)}{mask(url)}"
         target = apprise.Apprise()
         if not target.add(url.strip()):
+            failed.add(url)
             warnings.append(f"{where} is not one Apprise understands; nothing was sent to it")
             continue
         for sent, alert in enumerate(alerts):
@@ -154,6 +159,7 @@ def send(urls: Sequence[str], alerts: Sequence[Alert]) -> list[str]:
             else:
                 reason = "it could not be reached or refused the message"
             if not delivered:
+                failed.add(url)
                 lost = len(alerts) - sent
                 warnings.append(f"{where}: {reason}; {lost} alert{'s' if lost != 1 else ''} not sent there")
                 break

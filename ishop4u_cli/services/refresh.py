@@ -140,7 +140,7 @@ def refresh(
     on_result: Callable[[ProductCheck], None] | None = None,
 ) -> Refreshed:
     """Read the pages of PRODUCT_IDS (else every product with EVERYTHING, else the signed-in user's cart),
-    only SOURCE's with SOURCE; write each result as it comes; send fired alerts to NOTIFY_TO.
+    only SOURCE's with SOURCE; write each result as it comes, and send the alerts it fired to NOTIFY_TO.
 
     Ctrl-C stops the run: what was written stays, and the result says `interrupted`.
     """
@@ -154,21 +154,24 @@ def refresh(
         if on_start is not None:
             on_start(len(targets))
         done: dict[int, ProductCheck] = {}
+        unreachable: set[str] = set()  # notification URLs that failed once this run
         try:
             for batch in _read(targets, jobs):
                 # Results that arrived together are written together: one transaction, committed now.
                 written = db.transaction(
                     lambda s, b=batch: [_write(s, user_id, p, c, history.now()) for p, c in b]
                 )
-                for check, alerts in written:
+                fired = [alert for _, alerts in written for alert in alerts]
+                for check, _ in written:
                     done[check.product_id] = check
-                    result.alerts.extend(alerts)
                     if on_result is not None:
                         on_result(check)
+                result.alerts.extend(fired)
+                # Sent as soon as they are written: a run killed later has delivered them already.
+                result.warnings += notify.send(notify_to, fired, failed=unreachable)
         except KeyboardInterrupt:
             result.interrupted = True
         result.checks = [done[t.product_id] for t in targets if t.product_id in done]
-    result.warnings = notify.send(notify_to, result.alerts)
     return result
 
 
