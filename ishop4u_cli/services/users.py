@@ -1,4 +1,15 @@
-"""Accounts: names and emails checked, passwords hashed, lookups by email case-insensitive."""
+"""Accounts: names and emails checked, passwords hashed, lookups by email case-insensitive.
+
+Admins: the first account created in a database is its admin (`is_admin`);
+an admin may make others (`user add --admin`, services/permissions.py). When
+the last admin's account goes while other accounts remain, the oldest of them
+(the lowest id, as revision 0007 chose) becomes the admin, so a database never
+loses its owner.
+
+Queries that read accounts name their columns (ACCOUNT_COLUMNS): the password
+hash is read only where a password is checked (`_check`) and written only
+where one is set (`_set_password_hash`).
+"""
 
 from __future__ import annotations
 
@@ -61,14 +72,17 @@ class Account:
     name: str
     email: str
     created_at: datetime | None
+    is_admin: bool = False  # may change sources, any product's link, and make admins
 
 
 # What an Account is read from (auth.py reads it too, joined to the sessions table).
-ACCOUNT_COLUMNS = (users.c.id, users.c.name, users.c.email, users.c.created_at)
+ACCOUNT_COLUMNS = (users.c.id, users.c.name, users.c.email, users.c.created_at, users.c.is_admin)
 
 
 def account_from_row(row: sa.Row) -> Account:
-    return Account(id=row.id, name=row.name, email=row.email, created_at=row.created_at)
+    return Account(
+        id=row.id, name=row.name, email=row.email, created_at=row.created_at, is_admin=bool(row.is_admin)
+    )
 
 
 def _row_by_email(session: Session, email: str) -> sa.Row | None:
@@ -94,15 +108,25 @@ def ensure_email_free(session: Session, email: str) -> None:
         raise Conflict(f"a user with the email {normalized} already exists")
 
 
-def create_user(session: Session, *, name: str, email: str, password: str) -> Account:
-    """A new user with an Argon2id password hash; Conflict for an email already in use."""
+def create_user(session: Session, *, name: str, email: str, password: str, admin: bool = False) -> Account:
+    """A new user with an Argon2id password hash; Conflict for an email already in use.
+
+    The database's first account is its admin; ADMIN makes another (whoever
+    asks for it must be an admin: services/permissions.py checks that).
+    """
     clean_name = normalize_name(name)
     clean_email = normalize_email(email)
     passwords.check_new_password(password)
     ensure_email_free(session, clean_email)
+    first = sa.true() if admin else ~sa.exists(sa.select(users.c.id).correlate(None))
     stmt = (
         sa.insert(users)
-        .values(name=clean_name, email=clean_email, password_hash=passwords.hash_password(password))
+        .values(
+            name=clean_name,
+            email=clean_email,
+            password_hash=passwords.hash_password(password),
+            is_admin=first,
+        )
         .returning(*ACCOUNT_COLUMNS)  # created_at comes from the database
     )
     return account_from_row(session.exec(stmt).one())
@@ -110,6 +134,30 @@ def create_user(session: Session, *, name: str, email: str, password: str) -> Ac
 
 def list_users(session: Session) -> list[Account]:
     return [account_from_row(row) for row in session.exec(sa.select(*ACCOUNT_COLUMNS).order_by(users.c.id))]
+
+
+def admins(session: Session) -> list[Account]:
+    """The database's admins, oldest first."""
+    stmt = sa.select(*ACCOUNT_COLUMNS).where(users.c.is_admin.is_(True)).order_by(users.c.id)
+    return [account_from_row(row) for row in session.exec(stmt)]
+
+
+def make_admin(session: Session, user_id: int) -> Account:
+    """Make USER_ID an admin; returns the account as it is now."""
+    stmt = sa.update(users).where(users.c.id == user_id).values(is_admin=True).returning(*ACCOUNT_COLUMNS)
+    row = session.exec(stmt).first()
+    if row is None:
+        raise NotFound(f"no user with the id {user_id}; see: ishop4u user list")
+    return account_from_row(row)
+
+
+def _successor(session: Session, leaving: int) -> Account | None:
+    """Who becomes admin when LEAVING goes: the oldest other account, if no other admin remains."""
+    others = sa.select(*ACCOUNT_COLUMNS).where(users.c.id != leaving).order_by(users.c.id)
+    if session.exec(others.where(users.c.is_admin.is_(True)).limit(1)).first() is not None:
+        return None
+    row = session.exec(others.limit(1)).first()
+    return None if row is None else account_from_row(row)
 
 
 def cart_item_count(session: Session, user_id: int) -> int:
@@ -164,6 +212,7 @@ class RemovalPlan:
     email: str
     cart_items: int
     password_hash: str  # the hash that was checked: the removal goes ahead only if it is unchanged
+    successor: Account | None = None  # the last admin is leaving: the oldest other account becomes admin
 
 
 class AccountChanged(IshopError):
@@ -179,14 +228,25 @@ def plan_removal(session: Session, *, email: str, password: str) -> RemovalPlan:
         email=user.email,
         cart_items=cart_item_count(session, user.id),
         password_hash=password_hash,
+        successor=_successor(session, user.id) if user.is_admin else None,
     )
 
 
 def remove_user(session: Session, plan: RemovalPlan) -> None:
-    """Delete the planned user; the database deletes their cart and sessions (ON DELETE CASCADE)."""
+    """Delete the planned user; the database deletes their cart and sessions (ON DELETE CASCADE).
+
+    When they were the last admin, the planned successor (the oldest remaining
+    account) becomes admin; if that changed meanwhile, nothing is removed.
+    """
     stored = session.exec(sa.select(users.c.password_hash).where(users.c.id == plan.user_id)).first()
     if stored is None:
         raise NotFound(f"no user with the email {plan.email}; see: ishop4u user list")
     if stored.password_hash != plan.password_hash:
         raise AccountChanged(f"the account {plan.email} changed meanwhile; nothing was removed, try again")
+    leaving_admin = session.exec(sa.select(users.c.is_admin).where(users.c.id == plan.user_id)).scalar()
+    successor = _successor(session, plan.user_id) if leaving_admin else None
+    if (successor.id if successor else None) != (plan.successor.id if plan.successor else None):
+        raise AccountChanged("the database's admins changed meanwhile; nothing was removed, try again")
     session.exec(sa.delete(users).where(users.c.id == plan.user_id))
+    if successor is not None:
+        make_admin(session, successor.id)
