@@ -224,9 +224,26 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            _after_rollback(session, exc)
             raise
+
+
+def _after_rollback(session: Session, exc: BaseException) -> None:
+    """Run the work an error asks for beyond the transaction it ended, in a transaction of its own.
+
+    An expired session (auth.SessionExpired) fails the command, and its row must
+    still be deleted. If that work fails too, the first error is the one reported.
+    """
+    work = getattr(exc, "after_rollback", None)
+    if not callable(work):
+        return
+    try:
+        work(session)
+        session.commit()
+    except Exception:
+        session.rollback()
 
 
 def _is_conflict(exc: BaseException) -> bool:

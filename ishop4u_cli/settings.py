@@ -13,6 +13,10 @@ CHECKOUT_PAGE_FILENAME = "checkout.html"
 ENV_DATABASE_URL = "ISHOP4U_DATABASE_URL"
 ENV_CURRENCY = "ISHOP4U_CURRENCY"
 ENV_DEBUG = "ISHOP4U_DEBUG"
+ENV_SESSION_DAYS = "ISHOP4U_SESSION_DAYS"
+
+DEFAULT_SESSION_DAYS = 30
+MAX_SESSION_DAYS = 3650  # ten years: even at the longest, a session from 2001 has expired
 
 
 def data_dir() -> Path:
@@ -96,3 +100,18 @@ def default_currency() -> str:
 
 def debug() -> bool:
     return os.environ.get(ENV_DEBUG, "") not in ("", "0")
+
+
+def session_days() -> int:
+    """Days a sign-in session may go unused: $ISHOP4U_SESSION_DAYS (1 to 3650), else 30.
+
+    ValueError, with a message for the user, for anything but a whole number in range.
+    """
+    raw = os.environ.get(ENV_SESSION_DAYS, "").strip()
+    if not raw:
+        return DEFAULT_SESSION_DAYS
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_SESSION_DAYS:
+        raise ValueError(
+            f"{ENV_SESSION_DAYS} must be a whole number of days from 1 to {MAX_SESSION_DAYS}, not {raw!r}"
+        )
+    return int(raw)

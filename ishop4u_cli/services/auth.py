@@ -7,6 +7,11 @@ looks the token's hash up in that database's `sessions` table and takes the
 user from there; the user id in the file must agree, so an edited file, a
 token of a removed user or a token after logout all read as "not signed in".
 
+A session unused for longer than $ISHOP4U_SESSION_DAYS (default 30) has
+expired: current_user says so (exit 4) and its row is deleted. Each use moves
+`last_used_at` on, at most once an hour (TOUCH_EVERY), so read-only commands
+do not write on every run. Times are the database's clock, as `created_at`.
+
 The user commands' write phases are one call each here: register (create and
 sign in), login, change_password (and end the other sessions), remove_account
 (and forget this machine's session), sign_out.
@@ -17,11 +22,13 @@ from __future__ import annotations
 import secrets
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
 
-from ishop4u_cli.errors import NotSignedIn
+from ishop4u_cli import settings
+from ishop4u_cli.errors import NotSignedIn, UsageError
 from ishop4u_cli.services import session_files as files
 from ishop4u_cli.services import users as users_service
 from ishop4u_cli.services.session_files import SessionFile, token_hash
@@ -34,6 +41,22 @@ if TYPE_CHECKING:
 LOGIN_HINT = "run: ishop4u user login EMAIL (or ishop4u user add NAME EMAIL for a new account)"
 NOT_SIGNED_IN = f"not signed in; {LOGIN_HINT}"
 SESSION_ENDED = f"not signed in: the session for this database has ended or is not valid; {LOGIN_HINT}"
+TOUCH_EVERY = timedelta(hours=1)  # how stale last_used_at may get before a use writes it
+
+
+class SessionExpired(NotSignedIn):
+    """The session went unused for too long (exit 4). Its row goes after the rollback.
+
+    The error ends the command's transaction, and with it any delete made in it;
+    db.session_scope calls `after_rollback` in a transaction of its own.
+    """
+
+    def __init__(self, message: str, *, token_hash: str) -> None:
+        super().__init__(message)
+        self.token_hash = token_hash
+
+    def after_rollback(self, session: Session) -> None:
+        session.exec(sa.delete(sessions).where(sessions.c.token_hash == self.token_hash))
 
 
 class Database(Protocol):
@@ -52,17 +75,74 @@ def _key(session: Session) -> str:
     return files.database_key(getattr(bind, "engine", bind).url)
 
 
-def _lookup(session: Session, claim: SessionFile) -> Account | None:
-    """The account whose session has CLAIM's token, if the file names that account too."""
+@dataclass(frozen=True)
+class _Found:
+    user: Account
+    last_used: datetime | None  # last_used_at, else created_at (both the database's UTC clock)
+    now: datetime  # the database's clock, read with the row
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """VALUE as a naive UTC time, as the tables keep them (PostgreSQL hands CURRENT_TIMESTAMP aware)."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _find(session: Session, claim: SessionFile) -> _Found | None:
+    """CLAIM's session and account, if the file names that account too (expired or not)."""
     stmt = (
-        sa.select(*users_service.ACCOUNT_COLUMNS)
+        sa.select(
+            *users_service.ACCOUNT_COLUMNS,
+            sa.func.coalesce(sessions.c.last_used_at, sessions.c.created_at).label("last_used"),
+            sa.func.current_timestamp().label("now"),
+        )
         .join(sessions, sessions.c.user_id == users.c.id)
         .where(sessions.c.token_hash == token_hash(claim.token))
     )
     row = session.exec(stmt).first()
     if row is None or row.id != claim.user_id:  # no such session, or a file edited to name someone else
         return None
-    return users_service.account_from_row(row)
+    now = _utc(row.now)
+    assert now is not None
+    return _Found(user=users_service.account_from_row(row), last_used=_utc(row.last_used), now=now)
+
+
+def _lifetime() -> timedelta:
+    try:
+        return timedelta(days=settings.session_days())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _expired(found: _Found, lifetime: timedelta) -> bool:
+    # A session with no time at all cannot show it is fresh.
+    return found.last_used is None or found.now - found.last_used > lifetime
+
+
+def _lookup(session: Session, claim: SessionFile) -> Account | None:
+    """The account whose unexpired session has CLAIM's token, if the file names that account too."""
+    found = _find(session, claim)
+    return None if found is None or _expired(found, _lifetime()) else found.user
+
+
+def _touch(session: Session, claim: SessionFile, found: _Found) -> None:
+    """Record a use of CLAIM's session, when the last one recorded is an hour old or more.
+
+    In a savepoint: a database this process cannot write to (a read-only file,
+    a standby) still signs in; the use is recorded another time.
+    """
+    if found.last_used is not None and found.now - found.last_used < TOUCH_EVERY:
+        return
+    try:
+        with session.begin_nested():
+            session.exec(
+                sa.update(sessions)
+                .where(sessions.c.token_hash == token_hash(claim.token))
+                .values(last_used_at=sa.func.current_timestamp())
+            )
+    except sa.exc.DBAPIError:
+        pass
 
 
 def _claim(session: Session, key: str) -> SessionFile | None:
@@ -93,15 +173,30 @@ def signed_in_user(session: Session) -> Account | None:
 
 
 def current_user(session: Session) -> Account:
-    """The signed-in user, checked against the database; NotSignedIn (exit 4) otherwise."""
+    """The signed-in user, checked against the database; NotSignedIn (exit 4) otherwise.
+
+    An expired session raises SessionExpired (exit 4): its file is forgotten at
+    once, its row deleted once the command's transaction has rolled back. Call
+    this before the transaction writes anything.
+    """
     key = _key(session)
     claim = _claim(session, key)
     if claim is None:
         raise NotSignedIn(SESSION_ENDED if files.exists(key) else NOT_SIGNED_IN)
-    user = _lookup(session, claim)
-    if user is None:
+    found = _find(session, claim)
+    if found is None:
         raise NotSignedIn(SESSION_ENDED)
-    return user
+    lifetime = _lifetime()
+    if _expired(found, lifetime):
+        files.forget_if(key, claim.token)
+        days = lifetime.days
+        raise SessionExpired(
+            f"the session for this database has expired (unused for more than {days} "
+            f"day{'s' if days != 1 else ''}); log in again: ishop4u user login {found.user.email}",
+            token_hash=token_hash(claim.token),
+        )
+    _touch(session, claim, found)
+    return found.user
 
 
 # ---------------------------------------------------------------- the write phases
@@ -115,7 +210,11 @@ def sign_in(session: Session, user: Account) -> None:
         _end_session(session, claim)
     token = secrets.token_urlsafe(32)
     # The row is written before the file: a database refusal leaves the old file in place.
-    session.exec(sa.insert(sessions).values(user_id=user.id, token_hash=token_hash(token)))
+    session.exec(
+        sa.insert(sessions).values(
+            user_id=user.id, token_hash=token_hash(token), last_used_at=sa.func.current_timestamp()
+        )
+    )
     files.write(key, token, user_id=user.id, email=user.email)
 
 

@@ -52,6 +52,11 @@ def database_key(url: Any) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         where = parsed.database or ":memory:"
+        if where.startswith("file:") and parsed.query.get("uri") == "true":
+            # db.py opens a file it cannot write as a read-only URI: the same database.
+            from urllib.parse import unquote
+
+            where = unquote(where.removeprefix("file:"))
         if where != ":memory:":
             where = str(Path(where).expanduser().resolve())
         return f"sqlite:///{where}"
@@ -183,6 +188,13 @@ def forget(key: str) -> None:
     """Delete KEY's session file, if any."""
     with contextlib.suppress(FileNotFoundError):
         path_for(key).unlink()
+
+
+def forget_if(key: str, token: str) -> None:
+    """Delete KEY's session file if it still holds TOKEN (another process may have signed in since)."""
+    claim = read(key)
+    if claim is not None and secrets.compare_digest(claim.token, token):
+        forget(key)
 
 
 def forget_all(*, keep: str | None = None) -> int:
