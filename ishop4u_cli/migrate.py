@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ishop4u_cli import secure_sql
 from ishop4u_cli.errors import DatabaseError
 from ishop4u_cli.sql import read_revision, use_wal
 
@@ -34,6 +35,7 @@ class UpgradeResult:
     to_revision: str
     adopted_from: str | None = None  # set when the database was adopted
     adopted: bool = False
+    resecured: bool = False  # a database secured by `db secure` had it applied again (new tables too)
 
 
 def migrations_dir() -> Path:
@@ -156,6 +158,10 @@ def upgrade(engine: Engine) -> UpgradeResult:
                             f"the upgrade would break a foreign key in table {broken[0]}; nothing was changed"
                         )
                 end = read_revision(conn)
+                # `db secure` is kept current: grants, policies and functions for what changed.
+                resecured = secure_sql.is_secured(conn)
+                if resecured:
+                    secure_sql.apply(conn)
             use_wal(conn)  # accepted and upgraded: now the file may change mode
         except OperationalError as exc:
             if "readonly database" not in str(exc):
@@ -172,4 +178,5 @@ def upgrade(engine: Engine) -> UpgradeResult:
         to_revision=end or "",
         adopted_from=adopted_from,
         adopted=adopted,
+        resecured=resecured,
     )

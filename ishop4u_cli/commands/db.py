@@ -1,4 +1,4 @@
-"""`ishop4u db`: where the database is, its revision, upgrades and backups."""
+"""`ishop4u db`: where the database is, its revision, upgrades, backups and securing it."""
 
 from typing import Annotated
 
@@ -7,7 +7,8 @@ import typer
 from ishop4u_cli.commands._shared import JsonOption, state
 
 app = typer.Typer(
-    help="Where the database is, its schema revision, upgrades and backups.", no_args_is_help=True
+    help="Where the database is, its schema revision, upgrades, backups and securing it.",
+    no_args_is_help=True,
 )
 
 
@@ -56,3 +57,22 @@ def backup(
     with state(ctx).as_it_is() as engine:
         written = backup_service.backup_sqlite(engine, dest, overwrite=force)
     view.backed_up(written)
+
+
+@app.command("secure")
+def secure(ctx: typer.Context) -> None:
+    """Isolate each person's cart on PostgreSQL (row-level security); run once by the database owner.
+
+    Creates the group role ishop4u_users if missing and grants it what ishop4u
+    needs; then a person connecting with their own login role, a member of the
+    group (GRANT ishop4u_users TO alice), reads and changes only their own cart,
+    sessions and watches, never reads a password hash, and changes products and
+    sources only as an admin or a product's creator may. Safe to run again;
+    `db upgrade` keeps it current. SQLite: not needed (exit 2): the file's
+    permissions protect it.
+    """
+    from ishop4u_cli.render import db as view
+    from ishop4u_cli.services import secure as service
+
+    st = state(ctx)
+    view.secured(service.secure(st.engine()), url=st.url())

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ishop4u_cli.migrate import UpgradeResult
+    from ishop4u_cli.services.secure import Secured
 
 
 def _where(url: str) -> str:
@@ -45,7 +46,27 @@ def upgraded(result: UpgradeResult, *, url: str) -> None:
     else:
         start = result.from_revision or ("0001 (adopted)" if result.adopted else "empty")
         render.message(f"Upgraded {where} from {start} to {result.to_revision}.")
+    if result.resecured:
+        render.message("Renewed what db secure set up (grants, row-level security, functions).")
 
 
 def backed_up(written: Path) -> None:
     render.message(f"Backed up the database to {written}.")
+
+
+def secured(result: Secured, *, url: str) -> None:
+    where = _where(url)
+    verb = "Secured again" if result.was_secured else "Secured"
+    render.message(
+        f"{verb} {where}: row-level security and grants on {render.plural(len(result.tables), 'table')} "
+        f"for the group role {result.group}" + (" (created)." if result.group_created else ".")
+    )
+    if result.members:
+        render.message(f"Members of {result.group}: {', '.join(result.members)}.")
+    else:
+        render.message(f"No role is a member of {result.group} yet: GRANT {result.group} TO <login role>;")
+    if result.accounts_without_role:
+        render.message(
+            f"{render.plural(result.accounts_without_role, 'account')} belong to no role: no member can sign "
+            "in to them (set users.db_role to the person's login role, as the owner)."
+        )

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from ishop4u_cli.errors import AuthFailed, Conflict, IshopError, NotFound, UsageError
-from ishop4u_cli.services import passwords
+from ishop4u_cli.services import passwords, secure
 from ishop4u_cli.tables import cart_items, users
 from ishop4u_cli.text import has_unprintable
 
@@ -93,7 +93,7 @@ def _row_by_email(session: Session, email: str) -> sa.Row | None:
     """
     wanted = email.strip().lower()
     stmt = (
-        sa.select(*ACCOUNT_COLUMNS, users.c.password_hash)
+        sa.select(*ACCOUNT_COLUMNS, _hash_of(session).label("password_hash"))
         .where(sa.func.lower(users.c.email) == wanted)
         .order_by(users.c.id)
         .limit(1)
@@ -126,6 +126,7 @@ def create_user(session: Session, *, name: str, email: str, password: str, admin
             email=clean_email,
             password_hash=passwords.hash_password(password),
             is_admin=first,
+            db_role=secure.session_role(session),  # PostgreSQL: the login role the account belongs to
         )
         .returning(*ACCOUNT_COLUMNS)  # created_at comes from the database
     )
@@ -165,6 +166,18 @@ def cart_item_count(session: Session, user_id: int) -> int:
     return int(session.exec(stmt).scalar_one())
 
 
+def _hash_of(session: Session) -> sa.ColumnElement:
+    """Where a password hash is read from: the column, or on a secured PostgreSQL database (`db secure`)
+    the function that gives a member the hashes of their own accounts only (NULL for anyone else's)."""
+    return secure.password_hash_column(session)
+
+
+def _stored_hash(session: Session, user_id: int) -> sa.Row | None:
+    """USER_ID's row with its password hash (NULL when not this role's account), or None."""
+    stmt = sa.select(_hash_of(session).label("password_hash")).where(users.c.id == user_id)
+    return session.exec(stmt).first()
+
+
 def _set_password_hash(session: Session, user_id: int, password_hash: str) -> None:
     session.exec(sa.update(users).where(users.c.id == user_id).values(password_hash=password_hash))
 
@@ -172,7 +185,7 @@ def _set_password_hash(session: Session, user_id: int, password_hash: str) -> No
 def _check(session: Session, *, email: str, password: str) -> tuple[Account, str]:
     """EMAIL's account and its (maybe renewed) password hash if PASSWORD is theirs; AuthFailed otherwise."""
     row = _row_by_email(session, email)
-    if row is None:
+    if row is None or row.password_hash is None:  # none, or another PostgreSQL role's (db secure)
         passwords.spend_time_like_a_check(password)
         raise AuthFailed("wrong email or password")
     check = passwords.verify_password(row.password_hash, password)
@@ -197,7 +210,8 @@ def authenticate(session: Session, *, email: str, password: str) -> Account:
 def change_password(session: Session, user: Account, *, old_password: str, new_password: str) -> None:
     """Set USER's password to NEW_PASSWORD after checking OLD_PASSWORD (AuthFailed if wrong)."""
     passwords.check_new_password(new_password)
-    stored = session.exec(sa.select(users.c.password_hash).where(users.c.id == user.id)).scalar()
+    found = _stored_hash(session, user.id)
+    stored = None if found is None else found.password_hash
     if stored is None or not passwords.verify_password(stored, old_password).ok:
         raise AuthFailed("wrong password")
     _set_password_hash(session, user.id, passwords.hash_password(new_password))
@@ -238,7 +252,7 @@ def remove_user(session: Session, plan: RemovalPlan) -> None:
     When they were the last admin, the planned successor (the oldest remaining
     account) becomes admin; if that changed meanwhile, nothing is removed.
     """
-    stored = session.exec(sa.select(users.c.password_hash).where(users.c.id == plan.user_id)).first()
+    stored = _stored_hash(session, plan.user_id)
     if stored is None:
         raise NotFound(f"no user with the email {plan.email}; see: ishop4u user list")
     if stored.password_hash != plan.password_hash:
