@@ -441,3 +441,14 @@ def run_ishop4u():
         return Run(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture
+def signed_in(cli):
+    """`cli` with an account signed in: Owner <owner@example.com>, the database's first, so its admin.
+
+    For tests of commands that write (every one needs a signed-in user) that are not about accounts.
+    """
+    r = cli("user", "add", "Owner", "owner@example.com", "--password-stdin", input="owner-password\n")
+    assert r.exit_code == 0, r
+    return cli
