@@ -159,7 +159,8 @@ def upgrade(engine: Engine) -> UpgradeResult:
                         )
                 end = read_revision(conn)
                 # `db secure` is kept current: grants, policies and functions for what changed.
-                resecured = secure_sql.is_secured(conn)
+                # (Only its owner may: a member's `db upgrade` of a database at the newest revision is a no-op.)
+                resecured = secure_sql.is_secured(conn) and secure_sql.may_secure(conn)[2]
                 if resecured:
                     secure_sql.apply(conn)
             use_wal(conn)  # accepted and upgraded: now the file may change mode

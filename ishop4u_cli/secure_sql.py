@@ -200,6 +200,19 @@ def is_secured(conn: Connection) -> bool:
     )
 
 
+def may_secure(conn: Connection) -> tuple[str, str, bool]:
+    """Who this connection is, who owns the tables, and whether this role may secure them.
+
+    The owner of `users` (or a member of that role), or a superuser.
+    """
+    who, owner, allowed = conn.exec_driver_sql(
+        "SELECT session_user, pg_get_userbyid(c.relowner),"
+        " r.rolsuper OR pg_has_role(session_user, c.relowner, 'USAGE')"
+        " FROM pg_class c, pg_roles r WHERE c.oid = to_regclass('users') AND r.rolname = session_user"
+    ).one()
+    return who, owner, bool(allowed)
+
+
 def reads_password_hashes(conn: Connection) -> bool:
     """Whether this connection may read users.password_hash (not a member of a secured database)."""
     if conn.dialect.name != "postgresql":
@@ -241,6 +254,9 @@ def apply(conn: Connection) -> bool:
     database = run("SELECT current_database()").scalar()
     run(f"GRANT CONNECT ON DATABASE {quote(database)} TO {GROUP}")
     run(f"GRANT USAGE ON SCHEMA {quote(schema)} TO {GROUP}")
+    # Nobody but the owner creates objects beside the functions (PostgreSQL 15's default for public;
+    # older servers let everyone). A schema the runner does not own gets a warning, not an error.
+    run(f"REVOKE CREATE ON SCHEMA {quote(schema)} FROM PUBLIC, {GROUP}")
     for signature, (returns, language, body) in _FUNCTIONS.items():
         run(
             f"CREATE OR REPLACE FUNCTION {signature} RETURNS {returns} LANGUAGE {language}"

@@ -108,7 +108,10 @@ def secured(shared: Shared, page_server) -> Shared:
     owner = shared.owner_url
     ok("--db", owner, "db", "upgrade")
     first = ok("--db", owner, "db", "secure")
-    assert first.stderr.startswith(f"Secured {shared.owner_url}: ")
+    assert (
+        first.stderr.startswith(f"Secured {shared.owner_url}: the group role {secure_sql.GROUP}")
+        and "may use 9 tables, 7 of them row by row (users, affiliate_sources, products," in first.stderr
+    )
     with shared.connect() as conn:
         for role in (shared.alice, shared.bob):
             conn.execute(f'GRANT {secure_sql.GROUP} TO "{role}"')
@@ -326,6 +329,9 @@ def test_a_member_cannot_secure_and_sqlite_needs_no_securing(secured: Shared, tm
     result = invoke(["--db", secured.url(secured.bob), "db", "secure"])
     assert result.exit_code == 1, result
     assert result.stderr.startswith("Error: only the owner of the database's tables (")
+    upgrade = invoke(["--db", secured.url(secured.bob), "db", "upgrade"])  # at the newest: nothing to do
+    assert upgrade.exit_code == 0, upgrade
+    assert upgrade.stderr.startswith("Already at the newest revision") and "Renewed" not in upgrade.stderr
     lite = invoke(["--db", str(tmp_path / "shop.db"), "db", "secure"])
     assert lite.exit_code == 2, lite
     assert "SQLite database is protected by its file's permissions" in lite.stderr

@@ -57,9 +57,10 @@ def backed_up(written: Path) -> None:
 def secured(result: Secured, *, url: str) -> None:
     where = _where(url)
     verb = "Secured again" if result.was_secured else "Secured"
+    group = f"the group role {result.group}" + (" (created)" if result.group_created else "")
     render.message(
-        f"{verb} {where}: row-level security and grants on {render.plural(len(result.tables), 'table')} "
-        f"for the group role {result.group}" + (" (created)." if result.group_created else ".")
+        f"{verb} {where}: {group} may use {render.plural(len(result.tables), 'table')}, "
+        f"{len(result.row_security)} of them row by row ({', '.join(result.row_security)})."
     )
     if result.members:
         render.message(f"Members of {result.group}: {', '.join(result.members)}.")
@@ -67,6 +68,7 @@ def secured(result: Secured, *, url: str) -> None:
         render.message(f"No role is a member of {result.group} yet: GRANT {result.group} TO <login role>;")
     if result.accounts_without_role:
         render.message(
-            f"{render.plural(result.accounts_without_role, 'account')} belong to no role: no member can sign "
-            "in to them (set users.db_role to the person's login role, as the owner)."
+            f"{render.plural(result.accounts_without_role, 'account')} "
+            f"{render.plural(result.accounts_without_role, 'belongs', 'belong', number=False)} to no role: "
+            "no member can sign in to it (as the owner, set users.db_role to the person's login role)."
         )

@@ -38,6 +38,7 @@ class Secured:
     group_created: bool  # the group role did not exist before
     was_secured: bool  # the database had been secured before: this run renewed it
     tables: list[str]  # the tables the group may use
+    row_security: list[str]  # those whose rows are checked one by one (row-level security)
     members: list[str]  # the roles in the group
     accounts_without_role: int  # accounts no member can sign in to (db_role NULL)
 
@@ -50,14 +51,7 @@ def secure(engine: Engine) -> Secured:
             "(mode 0600 in a 0700 directory): share the file only with people you trust with all of it"
         )
     with engine.begin() as conn:
-        who, owner = conn.exec_driver_sql(
-            "SELECT session_user, pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('users')"
-        ).one()
-        allowed = conn.exec_driver_sql(
-            "SELECT rolsuper OR pg_has_role(session_user, %(owner)s, 'USAGE') FROM pg_roles"
-            " WHERE rolname = session_user",
-            {"owner": owner},
-        ).scalar()
+        who, owner, allowed = secure_sql.may_secure(conn)
         if not allowed:
             raise NotOwner(
                 f"only the owner of the database's tables ({owner}) can run db secure; you are {who}: "
@@ -74,6 +68,7 @@ def secure(engine: Engine) -> Secured:
             group_created=created,
             was_secured=was,
             tables=[t for t in secure_sql.TABLES if t in present],
+            row_security=[t for t, (_, policies) in secure_sql.TABLES.items() if t in present and policies],
             members=secure_sql.members(conn),
             accounts_without_role=int(orphans),
         )
