@@ -296,6 +296,21 @@ def test_links_belong_to_their_creator_and_sources_to_admins(secured: Shared, pa
         )
 
 
+def test_an_admin_member_changes_sources_and_makes_admins(secured: Shared):
+    with secured.connect() as owner:
+        account = ids(owner)
+        owner.execute("UPDATE users SET is_admin = true WHERE id = %s", (account["alice"],))
+    with secured.connect(secured.alice) as conn:
+        assert changed(conn, "UPDATE affiliate_sources SET tracking_id = 'alicetag-20'") >= 1
+        assert changed(conn, "UPDATE users SET is_admin = true WHERE id = %s", (account["bob"],)) == 1
+        # An admin still cannot take over another's account.
+        denied(conn, "UPDATE users SET db_role = %s WHERE id = %s", (secured.alice, account["bob"]))
+        denied(conn, "UPDATE users SET password_hash = 'x' WHERE id = %s", (account["bob"],))
+    with secured.connect(secured.bob) as conn:
+        bobs_admin = conn.execute("SELECT is_admin FROM users WHERE db_role = session_user").fetchone()
+        assert bobs_admin == (True,)
+
+
 def test_secure_again_upgrade_keeps_it_and_a_member_leaves_cleanly(secured: Shared):
     again = ok("--db", secured.owner_url, "db", "secure")
     assert again.stderr.startswith(f"Secured again {secured.owner_url}: ")
