@@ -114,6 +114,14 @@ def test_the_key_is_the_url_without_its_password(tmp_path, monkeypatch):
     assert path == session_files.path_for(key)
 
 
+def test_a_file_opened_read_only_keeps_its_key(tmp_path):
+    """db.py opens a file it cannot write through a read-only URI: the same database, the same session."""
+    path = tmp_path / "my shop.db"
+    plain = session_files.database_key(db.to_url(str(path)))
+    read_only = f"sqlite:///file:{tmp_path}/my%20shop.db?mode=ro&immutable=1&uri=true"
+    assert session_files.database_key(read_only) == plain == f"sqlite:///{path.resolve()}"
+
+
 def test_logout_ends_the_session_of_this_database_only(two_signed_in):
     mine, other = two_signed_in
     result = invoke(["--db", other, "user", "logout"])
