@@ -177,6 +177,11 @@ def added(result: Catalogued, *, as_json: bool) -> None:
         elif item.ignored:
             products_view.kept(p, item.ignored)
         render.message(f"Cart: {item.added} x product {p.id} ({p.name}); quantity now {item.quantity}.")
+        if item.replaced_link is not None:
+            render.message(
+                f"Your link for product {p.id} replaces the one you pasted before; "
+                f"you check out with: {item.own_link}"
+            )
     if as_json:
         render.json_doc(
             {

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 INDENT = "  "
 LINK_INDENT = "      "
+NO_LINK = "(no link: see the warning above)"
 
 
 def item_json(item: CheckoutItem) -> dict[str, Any]:
@@ -106,7 +107,7 @@ def store_lines(store: StoreCheckout) -> list[str]:
     lines = [f"{store.label}: {_items(len(store.items))}"]
     for item in store.items:
         lines.append(_item_line(item))
-        lines.append(LINK_INDENT + item.line.affiliate_link)
+        lines.append(LINK_INDENT + (item.line.affiliate_link or NO_LINK))
     lines.append(_subtotal_line(store))
     lines.extend(_cart_link_lines(store))
     return lines
@@ -132,8 +133,15 @@ def stock_warnings(checkout: Checkout) -> None:
         render.warning(f"product {line.product_id} ({line.name}) was {state} when its page was read{when}")
 
 
+def link_warnings(checkout: Checkout) -> None:
+    """On stderr: each item listed without a link, and why (services/line_links.py)."""
+    for line in checkout.no_link:
+        render.warning(f"product {line.product_id} ({line.name}) has no link for you: {line.link_problem}")
+
+
 def show_checkout(checkout: Checkout, *, as_json: bool) -> None:
     stock_warnings(checkout)
+    link_warnings(checkout)
     if as_json:
         render.json_doc(checkout_json(checkout))
         return

@@ -259,11 +259,13 @@ def write_checkout_page(checkout: Checkout, output: Path | None) -> Path:
 def show_checkout_page(checkout: Checkout, output: Path | None) -> Path:
     """Write the page and print its path on stdout (the path is the data); the path, for --open.
 
-    Items out of stock or discontinued are warned about on stderr first, as the text view does.
+    Items out of stock or discontinued, and items without a link, are warned about on stderr
+    first, as the text view does.
     """
-    from ishop4u_cli.render.checkout import stock_warnings
+    from ishop4u_cli.render.checkout import link_warnings, stock_warnings
 
     stock_warnings(checkout)
+    link_warnings(checkout)
     path = write_checkout_page(checkout, output)
     render.out(str(path))
     return path

@@ -90,10 +90,16 @@ def cart_import(result: CartImport, *, name: str, as_json: bool) -> None:
 
 
 def export_item(item: ExportLine) -> dict[str, Any]:
-    """An exported item: `cart list --json`'s fields, then the product page and image."""
+    """An exported item: `cart list --json`'s fields, the product page and image, and the link the
+    user pasted for it (`own_link`, cart import restores it)."""
     from ishop4u_cli.render.cart import line_json
 
-    return {**line_json(item.line), "url": item.line.url, "image_url": item.image_url}
+    return {
+        **line_json(item.line),
+        "url": item.line.url,
+        "image_url": item.image_url,
+        "own_link": item.line.own_link,
+    }
 
 
 def export_json(cart: Cart, items: list[ExportLine]) -> None:

@@ -1,11 +1,9 @@
 """The cart: one per user, across every store.
 
-Adding is an atomic upsert on the seed's UNIQUE(user_id, product_id):
-INSERT ... ON CONFLICT DO UPDATE SET quantity = cart_items.quantity +
-excluded.quantity RETURNING quantity. Concurrent adders never lose a unit,
-and a total above the limit raises, so the whole transaction rolls back.
-The insert also keeps the product's price as it was when the item entered the
-cart (price_when_added); the update leaves it, so a re-add keeps the first.
+Adding is in services/cart_add.py (an atomic upsert; named here too). Each
+line checks out with the link services/line_links.py gives it: the user's own
+pasted link, the product's link when it is theirs or ours, else one built from
+the source's tracking id, never another user's affiliate id.
 Money is summed here in Decimal, never with SUM() in SQL.
 
 Reading a cart joins each product's page_checks row (by its primary key: the
@@ -14,7 +12,6 @@ latest stock and when the page was read), never the price history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,8 +21,9 @@ from sqlmodel import Session
 
 from ishop4u_cli import ids, money
 from ishop4u_cli.errors import NotFound, UsageError
-from ishop4u_cli.services import products as products_service
+from ishop4u_cli.services import line_links
 from ishop4u_cli.services import sources as sources_service
+from ishop4u_cli.services.cart_add import Added, add_items  # noqa: F401 - named here too
 from ishop4u_cli.services.cart_items import (  # noqa: F401 - QTY_MIN, QTY_MAX: the cart's rules, named here too
     QTY_MAX,
     QTY_MIN,
@@ -33,98 +31,7 @@ from ishop4u_cli.services.cart_items import (  # noqa: F401 - QTY_MIN, QTY_MAX: 
     check_quantity,
     clean_notes,
 )
-from ishop4u_cli.services.products import StoredProduct
-from ishop4u_cli.sql import upsert_insert
 from ishop4u_cli.tables import cart_items, page_checks, products, sources
-
-# ---------------------------------------------------------------- adding
-
-
-@dataclass(frozen=True)
-class Added:
-    label: str
-    product: StoredProduct
-    quantity: int  # the quantity in the cart now
-    added: int  # what this command added
-    product_created: bool
-    ignored: tuple[str, ...] = ()  # options given for a product page already stored (kept as it is)
-
-
-def add_items(
-    session: Session,
-    *,
-    user_id: int,
-    requests: Iterable[ItemRequest],
-    quantity: int = 1,
-    notes: str | None = None,
-) -> list[Added]:
-    """Add every request in this one transaction; the first bad one raises and nothing stays."""
-    check_quantity(quantity)
-    note = clean_notes(notes) if notes is not None else None
-    resolved: list[tuple[ItemRequest, StoredProduct, bool, tuple[str, ...]]] = []
-    for request in requests:
-        created, ignored = False, ()
-        try:
-            if request.new is not None:
-                result = products_service.add_product(session, request.new)
-                product, created, ignored = result.product, result.created, tuple(result.ignored)
-            else:
-                assert request.product_id is not None
-                product = products_service.get_product(session, request.product_id)
-        except (UsageError, NotFound) as exc:
-            raise type(exc)(f"{request.label}: {exc}") from None
-        resolved.append((request, product, created, ignored))
-    # Upsert in product-id order (a stable sort keeps repeats in the order given): two
-    # concurrent adds naming the same products in different orders would otherwise lock
-    # the cart rows in opposite orders and deadlock on PostgreSQL.
-    totals: dict[int, int] = {}
-    for index in sorted(range(len(resolved)), key=lambda i: resolved[i][1].id):
-        request, product, _, _ = resolved[index]
-        total = _upsert(
-            session,
-            user_id=user_id,
-            product=product,
-            quantity=quantity,
-            notes=note,
-            set_notes=notes is not None,
-        )
-        if total > QTY_MAX:
-            raise UsageError(
-                f"{request.label}: product {product.id} would have quantity {total} in your cart; "
-                f"the most is {QTY_MAX} (nothing was added)"
-            )
-        totals[index] = total
-    return [
-        Added(request.label, product, totals[index], quantity, created, ignored)
-        for index, (request, product, created, ignored) in enumerate(resolved)
-    ]
-
-
-def _upsert(
-    session: Session,
-    *,
-    user_id: int,
-    product: StoredProduct,
-    quantity: int,
-    notes: str | None,
-    set_notes: bool,
-) -> int:
-    insert = upsert_insert(session, cart_items).values(
-        user_id=user_id,
-        product_id=product.id,
-        quantity=quantity,
-        notes=notes,
-        price_when_added=product.price,
-        currency_when_added=product.currency if product.price is not None else None,
-    )
-    changes = {"quantity": sa.func.coalesce(cart_items.c.quantity, 1) + insert.excluded.quantity}
-    if set_notes:
-        changes["notes"] = insert.excluded.notes
-    stmt = insert.on_conflict_do_update(
-        index_elements=[cart_items.c.user_id, cart_items.c.product_id], set_=changes
-    ).returning(cart_items.c.quantity)
-    return session.exec(stmt).scalar_one()
-
 
 # ---------------------------------------------------------------- reading
 
@@ -142,7 +49,7 @@ class CartLine:
     currency: str
     quantity: int
     line_total: Decimal | None  # None when the product has no price
-    affiliate_link: str
+    affiliate_link: str | None  # the link THIS user checks out with (line_links); None: none they may have
     url: str | None  # the normalized product page
     notes: str | None
     added_at: datetime | None
@@ -151,6 +58,9 @@ class CartLine:
     currency_when_added: str | None = None
     availability: str = "unknown"  # at the latest good read of its page (history.AVAILABILITY)
     checked_at: datetime | None = None  # UTC: that read; None: never read
+    own_link: str | None = None  # the link the user pasted for this line (cart_items.affiliate_link)
+    personal_link: bool = False  # affiliate_link is the user's own: never put in a store-cart link
+    link_problem: str | None = None  # why there is no link
 
     @property
     def price_change(self) -> Decimal | None:
@@ -198,6 +108,11 @@ def _lines_select(user_id: int) -> sa.Select:
             cart_items.c.quantity,
             products.c.affiliate_link,
             products.c.canonical_url,
+            products.c.created_by,
+            cart_items.c.affiliate_link.label("own_link"),
+            cart_items.c.user_id,
+            sources.c.tracking_id,
+            sources.c.link_template,
             products.c.image_url,
             cart_items.c.notes,
             cart_items.c.added_at,
@@ -219,6 +134,15 @@ def _lines_select(user_id: int) -> sa.Select:
 def _row_to_line(row: sa.Row) -> CartLine:
     price = money.from_db(row.price)
     quantity = row.quantity if row.quantity is not None else 1
+    link = line_links.line_link(
+        user_id=row.user_id,
+        own_link=row.own_link,
+        stored_link=row.affiliate_link,
+        canonical_url=row.canonical_url,
+        created_by=row.created_by,
+        tracking_id=row.tracking_id,
+        link_template=row.link_template,
+    )
     return CartLine(
         product_id=row.product_id,
         name=row.name,
@@ -229,7 +153,7 @@ def _row_to_line(row: sa.Row) -> CartLine:
         currency=row.currency,
         quantity=quantity,
         line_total=None if price is None else (price * quantity).quantize(money.CENT),
-        affiliate_link=row.affiliate_link,
+        affiliate_link=link.url,
         url=row.canonical_url,
         notes=row.notes,
         added_at=row.added_at,
@@ -238,6 +162,9 @@ def _row_to_line(row: sa.Row) -> CartLine:
         currency_when_added=row.currency_when_added,
         availability=row.availability or "unknown",
         checked_at=row.checked_at,
+        own_link=row.own_link,
+        personal_link=link.personal,
+        link_problem=link.problem,
     )
 
 

@@ -6,11 +6,13 @@ it asks the store module (ishop4u_cli/stores) for links that fill the store's
 own cart (Amazon's add-to-cart form, Shopify cart permalinks); items no such
 link holds are bought through their own affiliate link.
 
-Affiliate links are the products' stored ones: `source edit --tag` already
-rebuilds the links it built, so they carry the source's current tracking id.
-An item whose stored link is the user's own (it carries an affiliate id that
-is not the one we would build) is never put in a store-cart link, which would
-carry the source's tag instead: it keeps its own link.
+Each item's affiliate link is the one its cart line checks out with for this
+user (services/line_links.py): their own pasted link, the product's link when
+it is theirs or ours, else one built from the source's tracking id; never
+another user's affiliate id. An item checked out with the user's own link is
+never put in a store-cart link, which would carry the source's tag instead: it
+keeps its own link. An item with no link this user may have is listed without
+one (`no_link`: checkout warns about them).
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ class StoreCheckout:
 
     def links_to_open(self) -> list[str]:
         """The store-cart links, then the affiliate links of the items they do not hold."""
-        return list(dict.fromkeys([*self.cart_links, *(i.line.affiliate_link for i in self.loose)]))
+        loose = [i.line.affiliate_link for i in self.loose if i.line.affiliate_link]
+        return list(dict.fromkeys([*self.cart_links, *loose]))
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,13 @@ class Checkout:
     def unavailable(self) -> list[CartLine]:
         """Items whose page last said out of stock or discontinued (checkout warns about them)."""
         return [item.line for store in self.stores for item in store.items if item.line.unavailable]
+
+    @property
+    def no_link(self) -> list[CartLine]:
+        """Items with no link this user may buy with (checkout warns about them)."""
+        return [
+            item.line for store in self.stores for item in store.items if item.line.affiliate_link is None
+        ]
 
 
 def get_checkout(session: Session, *, user_id: int, source: str | None = None) -> Checkout:
@@ -113,18 +123,18 @@ def get_checkout(session: Session, *, user_id: int, source: str | None = None) -
 
 def _store_checkout(group: StoreGroup, source: Source | None) -> StoreCheckout:
     tracking_id = source.tracking_id if source else None
-    link_template = source.link_template if source else None
     # Lines go to the store module their page belongs to (a source is usually one
     # store, but a user may file any page under any source). The links come in the
     # order the stores' api names first appear: Shopify shops and any other shop
     # share "generic" (no source of their own), and so one place in that order.
     by_name: dict[str, list[tuple[stores.Store, stores.CartLinkItem, CartLine]]] = {}
     for line in group.lines:
+        # The user's own link stays out of a store-cart link; a line without a link has no page for one.
+        if line.personal_link or line.affiliate_link is None:
+            continue
         page = line.url or line.affiliate_link
         try:
             store = stores.store_for_url(page)
-            if _users_own_link(line, tracking_id=tracking_id, link_template=link_template):
-                continue
             wanted = stores.CartLinkItem(url=page, product_id=store.product_id(page), quantity=line.quantity)
         except UsageError:  # a stored URL we cannot read: it keeps its own link
             continue
@@ -150,14 +160,6 @@ def _store_checkout(group: StoreGroup, source: Source | None) -> StoreCheckout:
         unpriced=group.unpriced,
         cart_links=cart_links,
     )
-
-
-def _users_own_link(line: CartLine, *, tracking_id: str | None, link_template: str | None) -> bool:
-    """True when the stored link carries an affiliate id we did not put there."""
-    if line.url is None:
-        return True  # no page to build from: the stored link is all we know
-    ours = stores.affiliate_link(line.url, tracking_id=tracking_id, link_template=link_template)
-    return line.affiliate_link != ours
 
 
 # ---------------------------------------------------------------- after buying

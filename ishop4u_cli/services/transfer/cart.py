@@ -4,7 +4,9 @@ An import stores the products it does not find (by normalized URL) with the
 same row builder as `product add` (no page is fetched), records the price of
 each one it stored as an observation (origin "import"), then sets each item's
 quantity and notes in the cart with one bulk upsert per chunk. A new item's
-price when added is the file's `price_when_added`, else its `price`.
+price when added is the file's `price_when_added`, else its `price`. An
+item's `own_link` (the link the user pasted for it, carrying their affiliate id)
+comes back as their cart line's own link (services/line_links.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sqlalchemy as sa
 from ishop4u_cli import money, stores
 from ishop4u_cli.errors import UsageError
 from ishop4u_cli.services import cart as cart_service
-from ishop4u_cli.services import history
+from ishop4u_cli.services import history, line_links
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services.transfer.bulk import (
     SourceCache,
@@ -70,6 +72,7 @@ CART_COLUMNS = (
     "price_change",
     "availability",
     "checked_at",
+    "own_link",
 )
 CART_IGNORED = frozenset({"product_id", "line_total", "price_change", "availability", "checked_at"})
 CART_SUFFIXES = {".json": "json", ".csv": "csv"}
@@ -190,6 +193,7 @@ class _CartEntry:
     notes: str | None
     added_at: datetime | None
     price_when_added: Decimal | None  # in the item's currency
+    own_link: str | None  # the link the user pasted for this line (it carries their affiliate id)
 
 
 def _cart_entry(row: Row, cache: SourceCache, default_currency: str) -> _CartEntry:
@@ -217,6 +221,12 @@ def _cart_entry(row: Row, cache: SourceCache, default_currency: str) -> _CartEnt
             # The link as exported is kept as it is: it may carry a tag this database lacks.
             affiliate_link=stores.check_url(link) if link is not None else None,
         )
+        own = line_links.own_link_for_page(
+            text_value(row, "own_link", where=where),
+            new.canonical_url,
+            tracking_id=source.tracking_id if source else None,
+            link_template=source.link_template if source else None,
+        )
         return _CartEntry(
             where=where,
             product=product,
@@ -224,6 +234,7 @@ def _cart_entry(row: Row, cache: SourceCache, default_currency: str) -> _CartEnt
             notes=cart_service.clean_notes(notes) if notes is not None else None,
             added_at=_added_at(row),
             price_when_added=when_added,
+            own_link=own,
         )
 
 
@@ -243,8 +254,11 @@ def import_cart(
     - The item's quantity and notes REPLACE those of the same product already
       in the cart (so importing a file twice gives the same cart); cart items
       the file does not mention are kept.
+    - An item's own link becomes the cart line's own link (it replaces the
+      line's; an item without one leaves the line's as it is).
     - A missing source is created by name, so an export from another database
       comes back whole.
+    - The products it stores are USER_ID's (they created them: their links).
     """
     default_currency = money.default_currency()
     cache = SourceCache(session, create_missing=True)
@@ -266,7 +280,9 @@ def import_cart(
         items += len(entries)
         keys = [e.product["canonical_url"] for e in entries]
         ids = existing_ids(session, keys)
-        fresh = [e.product for e in entries if e.product["canonical_url"] not in ids]
+        fresh = [
+            {**e.product, "created_by": user_id} for e in entries if e.product["canonical_url"] not in ids
+        ]
         stored = insert_products(session, fresh)
         record_imported(session, stored, fresh, at=now)
         products_added += len(stored)
@@ -289,6 +305,7 @@ def import_cart(
                 # Kept by an item already in the cart (the upsert leaves it), as a re-add keeps it.
                 "price_when_added": e.price_when_added,
                 "currency_when_added": e.product["currency"] if e.price_when_added is not None else None,
+                "affiliate_link": e.own_link,
             }
             for e in entries
         ]
@@ -297,7 +314,13 @@ def import_cart(
         insert = upsert_insert(session, cart_items)
         stmt = insert.on_conflict_do_update(
             index_elements=[cart_items.c.user_id, cart_items.c.product_id],
-            set_={"quantity": insert.excluded.quantity, "notes": insert.excluded.notes},
+            set_={
+                "quantity": insert.excluded.quantity,
+                "notes": insert.excluded.notes,
+                "affiliate_link": sa.func.coalesce(
+                    insert.excluded.affiliate_link, cart_items.c.affiliate_link
+                ),
+            },
         )
         if values:
             conn.execute(stmt, values)
