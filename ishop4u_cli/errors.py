@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     DATABASE = 7  # cannot open, reach or migrate the database
     ALL_PAGES_FAILED = 8  # refresh: not one page could be read
     REFRESH_RUNNING = 9  # refresh: another refresh of the same database is running
+    NOT_ALLOWED = 10  # signed in, but only an admin (or the product's creator) may do that
     INTERRUPTED = 130  # Ctrl-C
     BROKEN_PIPE = 141  # stdout closed by its reader (`| head -1`), as a shell reports SIGPIPE
 
@@ -37,6 +38,12 @@ class NotFound(IshopError):
 
 class NotSignedIn(IshopError):
     exit_code = ExitCode.NOT_SIGNED_IN
+
+
+class NotAllowed(IshopError):
+    """A signed-in user asked for what only an admin or a product's creator may do; nothing was written."""
+
+    exit_code = ExitCode.NOT_ALLOWED
 
 
 class AuthFailed(IshopError):

@@ -175,6 +175,8 @@ def test_adding_a_seed_product_again_finds_it(empty_target):
     _seed(empty_target)
     _seed_more(empty_target)
     assert invoke(["--db", empty_target, "db", "upgrade"]).exit_code == 0
+    signed_up = ["--db", empty_target, "user", "add", "Zoe", "zoe@example.com", "--password-stdin"]
+    assert invoke(signed_up, input="secret-pw\n").exit_code == 0
 
     for url, pid in (
         ("https://www.amazon.com/dp/B000000001", 1),

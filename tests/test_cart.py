@@ -49,8 +49,9 @@ def quantities(cli):
     return {i["product_id"]: i["quantity"] for i in cart_doc(cli)["items"]}
 
 
-def test_needs_a_signed_in_user(cli, db_rows):
+def test_needs_a_signed_in_user(cli, signed_in, db_rows):
     pid = product(cli, "https://shop.example/a", "--price", "1")
+    assert cli("user", "logout").exit_code == 0
     before = db_rows()
     for args in (
         ["add", str(pid)],

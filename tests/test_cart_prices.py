@@ -76,7 +76,7 @@ def items(cli) -> dict[int, dict]:
 # ---------------------------------------------------------------- observations
 
 
-def test_product_add_with_a_typed_price_is_a_manual_observation(cli, engine):
+def test_product_add_with_a_typed_price_is_a_manual_observation(cli, signed_in, engine):
     pid = product(cli, "https://shop.example/a", "--price", "19.99", "--currency", "EUR")
     unpriced = product(cli, "https://shop.example/b")
     assert observed(engine) == [(pid, "19.99", "EUR", "unknown", "manual")]
@@ -87,7 +87,7 @@ def test_product_add_with_a_typed_price_is_a_manual_observation(cli, engine):
     assert len(observed(engine)) == 1
 
 
-def test_product_add_from_its_page_observes_the_page_and_its_stock(cli, engine, page_server):
+def test_product_add_from_its_page_observes_the_page_and_its_stock(cli, signed_in, engine, page_server):
     r = cli("product", "add", page_server.url("/pages/jsonld_product.html"), "--json")
     assert r.exit_code == 0, r
     pid = json.loads(r.stdout)["id"]
@@ -99,7 +99,7 @@ def test_product_add_from_its_page_observes_the_page_and_its_stock(cli, engine, 
     assert abs((datetime.utcnow() - check["checked_at"]).total_seconds()) < 120
 
 
-def test_a_typed_price_wins_at_add_time_and_is_the_manual_observation(cli, engine, page_server):
+def test_a_typed_price_wins_at_add_time_and_is_the_manual_observation(cli, signed_in, engine, page_server):
     r = cli("product", "add", page_server.url("/pages/jsonld_product.html"), "--price", "999", "--json")
     assert r.exit_code == 0, r
     pid = json.loads(r.stdout)["id"]
@@ -108,7 +108,7 @@ def test_a_typed_price_wins_at_add_time_and_is_the_manual_observation(cli, engin
     assert check_of(engine, pid)["availability"] == "in_stock"
 
 
-def test_a_failed_page_read_is_recorded_as_such(cli, engine, page_server):
+def test_a_failed_page_read_is_recorded_as_such(cli, signed_in, engine, page_server):
     r = cli("product", "add", page_server.url("/status/404"), "--json")
     assert r.exit_code == 0, r
     pid = json.loads(r.stdout)["id"]
@@ -128,7 +128,7 @@ def test_cart_add_of_a_new_page_observes_it_and_remembers_the_price(ann, engine,
     assert item["checked_at"] is not None and len(item["checked_at"]) == len("2026-11-24 09:30:00")
 
 
-def test_product_edit_observes_a_new_price_or_currency_only(cli, engine):
+def test_product_edit_observes_a_new_price_or_currency_only(cli, signed_in, engine):
     pid = product(cli, "https://shop.example/a", "--price", "10")
     for args in (["--name", "Renamed"], ["--price", "10.00"], ["--image", "https://shop.example/i.png"]):
         assert cli("product", "edit", str(pid), *args).exit_code == 0, args
@@ -165,7 +165,7 @@ def test_failed_and_refused_commands_observe_nothing(ann, db_rows, tmp_path):
     assert db_rows() == before
 
 
-def test_product_import_observes_new_priced_products_only(cli, engine, tmp_path):
+def test_product_import_observes_new_priced_products_only(cli, signed_in, engine, tmp_path):
     kept = product(cli, "https://shop.example/stored", "--price", "3")
     path = tmp_path / "products.csv"
     path.write_text(
@@ -185,7 +185,7 @@ def test_product_import_observes_new_priced_products_only(cli, engine, tmp_path)
     ]
 
 
-def test_product_import_jsonl_observes_too(cli, engine, tmp_path):
+def test_product_import_jsonl_observes_too(cli, signed_in, engine, tmp_path):
     path = tmp_path / "products.jsonl"
     path.write_text('{"url": "https://shop.example/j", "price": 12.5}\n{"url": "https://shop.example/k"}\n')
     assert cli("product", "import", str(path)).exit_code == 0

@@ -66,7 +66,7 @@ def mug(cli, engine) -> int:
     return pid
 
 
-def test_table_and_summary_when_piped(cli, mug):
+def test_table_and_summary_when_piped(cli, signed_in, mug):
     r = cli("product", "history", str(mug))
     assert r.exit_code == 0, r
     assert r.stdout.splitlines() == [
@@ -87,7 +87,7 @@ def test_table_and_summary_when_piped(cli, mug):
     assert r.stderr == ""
 
 
-def test_json(cli, mug):
+def test_json(cli, signed_in, mug):
     r = cli("product", "history", str(mug), "--json")
     assert r.exit_code == 0, r
     doc = json.loads(r.stdout)
@@ -127,7 +127,7 @@ def test_json(cli, mug):
     assert doc["current"] == {"price": "21.00", "currency": "USD"}
 
 
-def test_another_currency_is_listed_but_not_compared(cli, engine):
+def test_another_currency_is_listed_but_not_compared(cli, signed_in, engine):
     pid = product(cli, "https://shop.example/lamp", "--name", "Lamp", "--price", "30", "--currency", "EUR")
     observe(
         engine,
@@ -148,7 +148,7 @@ def test_another_currency_is_listed_but_not_compared(cli, engine):
     assert doc["lowest"]["price"] == "30.00"
 
 
-def test_no_observations_says_so(cli, engine):
+def test_no_observations_says_so(cli, signed_in, engine):
     pid = product(cli, "https://shop.example/new", "--name", "New")
     observe(engine, pid)
     r = cli("product", "history", str(pid))
@@ -165,7 +165,7 @@ def test_unknown_product_exits_3(cli, product_id):
     assert r.stderr == f"Error: no product with id {product_id} (see: ishop4u product list)\n"
 
 
-def test_chart_on_a_terminal_fits_80_columns(cli, mug):
+def test_chart_on_a_terminal_fits_80_columns(cli, signed_in, mug):
     code, screen, err = run_with_terminal_on(
         "stdout", ["--db", cli.db_url, "product", "history", str(mug)], columns=80
     )
@@ -181,7 +181,7 @@ def test_chart_on_a_terminal_fits_80_columns(cli, mug):
     assert "\x1b[" in screen  # colour on a terminal
 
 
-def test_no_chart_on_a_narrow_terminal_or_with_one_price(cli, engine, mug):
+def test_no_chart_on_a_narrow_terminal_or_with_one_price(cli, signed_in, engine, mug):
     code, screen, _ = run_with_terminal_on(
         "stdout", ["--db", cli.db_url, "product", "history", str(mug)], columns=30
     )

@@ -35,7 +35,7 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(cli, tmp_path):
     assert "is not a regular file" in r.stderr
 
 
-def test_a_symlink_to_a_regular_file_is_read(cli, tmp_path):
+def test_a_symlink_to_a_regular_file_is_read(cli, signed_in, tmp_path):
     real = tmp_path / "real.csv"
     real.write_text("url\nhttps://shop.example/products/mug\n")
     link = tmp_path / "link.csv"
@@ -45,7 +45,7 @@ def test_a_symlink_to_a_regular_file_is_read(cli, tmp_path):
     assert json.loads(r.stdout)["added"] == 1
 
 
-def test_endless_stdin_without_a_line_end_stops_at_the_line_cap(cli, db_rows, tmp_path):
+def test_endless_stdin_without_a_line_end_stops_at_the_line_cap(cli, signed_in, db_rows, tmp_path):
     # /dev/zero on stdin: NUL characters and no newline, for ever.
     with open("/dev/zero", "rb") as zero:
         proc = subprocess.run(
@@ -74,7 +74,7 @@ def test_endless_stdin_without_a_line_end_stops_at_the_line_cap(cli, db_rows, tm
     assert db_rows()["products"] == []
 
 
-def test_a_long_line_in_a_file_is_refused(cli, tmp_path, monkeypatch):
+def test_a_long_line_in_a_file_is_refused(cli, signed_in, tmp_path, monkeypatch):
     monkeypatch.setattr(inputs, "MAX_LINE_CHARS", 1000)
     path = tmp_path / "p.jsonl"
     path.write_text('{"url": "https://shop.example/a"}\n{"name": "' + "x" * 2000 + '"}\n')
@@ -95,7 +95,7 @@ def test_a_cart_document_has_a_size_cap(cli, tmp_path, monkeypatch):
     assert r.stderr == f"Error: {path}: more than 100 characters: not a cart to import\n"
 
 
-def test_a_header_repeating_a_column_80000_times_is_refused_at_once(cli, db_rows, tmp_path):
+def test_a_header_repeating_a_column_80000_times_is_refused_at_once(cli, signed_in, db_rows, tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text(",".join(["url"] * 80_000) + "\n")
     r = cli("product", "import", str(path))
@@ -106,7 +106,7 @@ def test_a_header_repeating_a_column_80000_times_is_refused_at_once(cli, db_rows
     )
 
 
-def test_a_repeated_column_is_named(cli, tmp_path):
+def test_a_repeated_column_is_named(cli, signed_in, tmp_path):
     path = tmp_path / "twice.csv"
     path.write_text("name,url,price,URL\n")
     r = cli("product", "import", str(path))

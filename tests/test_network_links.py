@@ -204,7 +204,7 @@ def test_any_network_link_to_a_store_page_is_kept_filed_and_read_through_that_pa
 # ---------------------------------------------------------------- end to end, both databases
 
 
-def test_product_add_reads_the_page_a_network_link_names(cli, seen, db_rows):
+def test_product_add_reads_the_page_a_network_link_names(cli, signed_in, seen, db_rows):
     page = "http://www.etsy.com/listing/5556667778/linen-apron?ref=x"
     link = f"https://www.awin1.com/cread.php?awinmid=6220&awinaffid=111&ued={quote(page, safe='')}"
     r = cli("product", "add", link, "--json")
@@ -238,7 +238,7 @@ def test_product_add_reads_the_page_a_network_link_names(cli, seen, db_rows):
         ),
     ],
 )
-def test_partnerize_and_cj_path_links_are_unwrapped(cli, link, source, name, url):
+def test_partnerize_and_cj_path_links_are_unwrapped(cli, signed_in, link, source, name, url):
     r = cli("product", "add", link, "--no-fetch", "--json")
     assert r.exit_code == 0, r
     doc = json.loads(r.stdout)

@@ -55,7 +55,7 @@ def test_the_deadline_comes_from_the_environment(page_server, monkeypatch):
         assert read_timeout() == 15
 
 
-def test_product_add_of_a_dribbling_page_saves_the_product_in_time(cli, page_server):
+def test_product_add_of_a_dribbling_page_saves_the_product_in_time(cli, signed_in, page_server):
     url = page_server.url("/trickle-headers")
     r = cli("product", "add", url, "--json", env={"ISHOP4U_PAGE_TIMEOUT": "1"})
     assert r.exit_code == 0, r
@@ -181,7 +181,9 @@ def test_the_connection_goes_to_the_address_that_was_checked(monkeypatch):
         page_network.GuardedBackend(guard).connect_tcp("127.0.0.1", 9)
 
 
-def test_product_add_keeps_the_product_and_warns(cli, public_server, page_server, treat_as_public, db_rows):
+def test_product_add_keeps_the_product_and_warns(
+    cli, signed_in, public_server, page_server, treat_as_public, db_rows
+):
     target = page_server.url("/pages/opengraph_product.html")
     r = cli("product", "add", redirect_from(public_server, target), "--json")
     assert r.exit_code == 0, r

@@ -148,7 +148,7 @@ def test_json_ld_wrappers_and_trailing_semicolons(text):
     assert json_ld_values(text) == ([{"a": 1}], None)
 
 
-def test_a_product_added_from_a_quirky_page_gets_its_name_and_price(cli, page_server):
+def test_a_product_added_from_a_quirky_page_gets_its_name_and_price(cli, signed_in, page_server):
     import json
 
     r = cli("product", "add", page_server.url("/pages/jsonld_html_comment.html"), "--json")

@@ -279,7 +279,7 @@ def test_pasted_urls_from_three_stores_become_clean_affiliate_links_and_one_amaz
 # ---------------------------------------------------------------- product add and the page
 
 
-def test_product_add_fills_name_price_currency_and_image_from_the_page(cli, stores):
+def test_product_add_fills_name_price_currency_and_image_from_the_page(cli, signed_in, stores):
     r = cli("product", "add", LENS, "--json")
     assert r.exit_code == 0, r
     doc = json.loads(r.stdout)
@@ -294,7 +294,7 @@ def test_product_add_fills_name_price_currency_and_image_from_the_page(cli, stor
     assert stores.seen == [LENS]
 
 
-def test_options_win_over_the_page(cli, stores):
+def test_options_win_over_the_page(cli, signed_in, stores):
     r = cli("product", "add", HEADPHONES, "--name", "My [new] headphones", "--json")
     assert r.exit_code == 0, r
     doc = json.loads(r.stdout)
@@ -370,7 +370,7 @@ def test_nothing_is_fetched_for_someone_not_signed_in(cli, stores, db_rows):
     assert db_rows() == before
 
 
-def test_https_never_leaves_the_machine_in_tests(cli, stores):
+def test_https_never_leaves_the_machine_in_tests(cli, signed_in, stores):
     """The proxy refuses tunnels: an https page fails here, and the product is still saved."""
     r = cli("product", "add", "https://www.amazon.com/dp/B0KETTLE01", "--json")
     assert r.exit_code == 0, r

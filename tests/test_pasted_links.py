@@ -33,7 +33,7 @@ WITH_CREDENTIALS = [
 
 
 @pytest.mark.parametrize("url", WITH_CREDENTIALS)
-def test_a_url_with_credentials_is_refused_and_never_printed(cli, db_rows, url):
+def test_a_url_with_credentials_is_refused_and_never_printed(cli, signed_in, db_rows, url):
     before = db_rows()
     for args in (
         ("product", "add", url, "--no-fetch"),
@@ -47,7 +47,7 @@ def test_a_url_with_credentials_is_refused_and_never_printed(cli, db_rows, url):
     assert db_rows() == before
 
 
-def test_an_import_row_with_credentials_is_refused_and_not_printed(cli, db_rows, tmp_path: Path):
+def test_an_import_row_with_credentials_is_refused_and_not_printed(cli, signed_in, db_rows, tmp_path: Path):
     data = tmp_path / "p.csv"
     data.write_text(f"url\nhttps://shop.example/ok\n{WITH_CREDENTIALS[0]}\n")
     before = db_rows()
@@ -95,12 +95,12 @@ def test_an_at_sign_after_the_host_is_no_credential():
         ),
     ],
 )
-def test_a_regional_store_implies_its_currency(cli, url, currency):
+def test_a_regional_store_implies_its_currency(cli, signed_in, url, currency):
     doc = add(cli, url, "--price", "89.99", env={"ISHOP4U_CURRENCY": "CHF"})
     assert (doc["price"], doc["currency"]) == ("89.99", currency)
 
 
-def test_currency_order_given_then_store_then_setting_then_usd(cli):
+def test_currency_order_given_then_store_then_setting_then_usd(cli, signed_in):
     assert add(cli, "https://www.amazon.co.uk/dp/B000000001", "--currency", "EUR")["currency"] == "EUR"
     assert add(cli, "https://www.amazon.co.uk/dp/B000000002")["currency"] == "GBP"
     # A store that sells in many currencies (or any other shop): the setting, else USD.
@@ -120,7 +120,7 @@ def test_the_pages_currency_wins_over_the_stores():
     assert products_service.product_values(read, None, default_currency="USD")["currency"] == "EUR"
 
 
-def test_import_rows_without_a_currency_take_their_stores(cli, tmp_path: Path):
+def test_import_rows_without_a_currency_take_their_stores(cli, signed_in, tmp_path: Path):
     data = tmp_path / "p.csv"
     data.write_text(
         "url,price,currency\n"
@@ -138,7 +138,7 @@ def test_import_rows_without_a_currency_take_their_stores(cli, tmp_path: Path):
 # ---------------------------------------------------------------- stores the user added, by host
 
 
-def test_a_store_the_user_added_is_recognised_by_host(cli):
+def test_a_store_the_user_added_is_recognised_by_host(cli, signed_in):
     before = add(cli, "https://somestore.example/p/1")
     assert before["source"] is None
     r = cli("source", "add", "Some Store", "--base-url", "https://somestore.example")
@@ -156,7 +156,7 @@ def test_a_store_the_user_added_is_recognised_by_host(cli):
     assert shown["source"] is None
 
 
-def test_a_www_base_url_and_the_built_in_stores(cli):
+def test_a_www_base_url_and_the_built_in_stores(cli, signed_in):
     assert cli("source", "add", "Shop", "--base-url", "https://www.shop.example/home").exit_code == 0
     assert add(cli, "https://shop.example/p/1")["source"] == "Shop"
     # The seeded stores are found as before (by their base URL or their api name).
@@ -165,7 +165,7 @@ def test_a_www_base_url_and_the_built_in_stores(cli):
     assert add(cli, "https://amzn.to/3abcdef")["source"] == "Amazon"
 
 
-def test_import_files_rows_under_the_store_the_user_added(cli, tmp_path: Path):
+def test_import_files_rows_under_the_store_the_user_added(cli, signed_in, tmp_path: Path):
     assert cli("source", "add", "Some Store", "--base-url", "https://somestore.example").exit_code == 0
     data = tmp_path / "p.csv"
     rows = [f"https://{www}somestore.example/p/{n}" for n in range(50) for www in ("", "www.")]
@@ -178,7 +178,7 @@ def test_import_files_rows_under_the_store_the_user_added(cli, tmp_path: Path):
     assert [p["source"] for p in listed] == ["Some Store"] * 100 + ["Etsy", None]
 
 
-def test_product_edit_url_moves_to_the_store_of_the_new_host(cli):
+def test_product_edit_url_moves_to_the_store_of_the_new_host(cli, signed_in):
     assert cli("source", "add", "Some Store", "--base-url", "https://somestore.example").exit_code == 0
     doc = add(cli, "https://other.example/p/1")
     r = cli("product", "edit", str(doc["id"]), "--url", "https://www.somestore.example/p/1", "--json")
@@ -204,7 +204,7 @@ def test_names_made_from_urls_read_like_products(url, name):
     assert products_service.name_from_url(url) == name
 
 
-def test_a_retired_smile_amazon_link_is_named_and_linked_as_www_amazon(cli):
+def test_a_retired_smile_amazon_link_is_named_and_linked_as_www_amazon(cli, signed_in):
     assert cli("source", "edit", "amazon", "--tag", "mytag-20").exit_code == 0
     doc = add(cli, "https://smile.amazon.com/dp/B08N5WRWNW?ref_=x")
     assert (doc["name"], doc["affiliate_link"]) == (

@@ -38,7 +38,7 @@ def no_network(monkeypatch):
     monkeypatch.setattr(pages, "fetch_page_info", refuse)
 
 
-def test_add_json_shape_and_source_from_host(cli, no_network):
+def test_add_json_shape_and_source_from_host(cli, signed_in, no_network):
     r = cli(
         "product",
         "add",
@@ -69,7 +69,7 @@ def test_add_json_shape_and_source_from_host(cli, no_network):
     assert shown == p
 
 
-def test_unknown_host_has_no_source_and_a_name_from_the_url(cli):
+def test_unknown_host_has_no_source_and_a_name_from_the_url(cli, signed_in):
     p = add(cli, "https://shop.example/collections/all/products/blue-ceramic-mug?utm_medium=x")
     assert p["source"] is None and p["affiliate_source_id"] is None
     assert p["name"] == "blue ceramic mug"
@@ -81,7 +81,7 @@ def test_unknown_host_has_no_source_and_a_name_from_the_url(cli):
     assert add(cli, "https://bare.example/")["name"] == "bare.example product"
 
 
-def test_same_page_is_stored_once(cli, db_rows, no_network):
+def test_same_page_is_stored_once(cli, signed_in, db_rows, no_network):
     first = add(cli, "https://www.amazon.com/dp/B000000009?ref_=abc&utm_campaign=x", "--price", "5")
     before = db_rows()
     r = cli(
@@ -104,7 +104,7 @@ def test_same_page_is_stored_once(cli, db_rows, no_network):
     assert r.exit_code == 0 and "already stored" in r.stderr and "ignoring" not in r.stderr
 
 
-def test_add_reads_the_page_when_something_is_missing(cli, monkeypatch):
+def test_add_reads_the_page_when_something_is_missing(cli, signed_in, monkeypatch):
     seen = []
 
     def fake_page(url, *, timeout=10.0):
@@ -138,7 +138,7 @@ def test_add_reads_the_page_when_something_is_missing(cli, monkeypatch):
     assert seen == ["https://shop.example/p/1", "https://shop.example/p/2"]
 
 
-def test_a_failing_page_never_loses_the_add(cli, monkeypatch):
+def test_a_failing_page_never_loses_the_add(cli, signed_in, monkeypatch):
     monkeypatch.setattr(
         pages,
         "fetch_page_info",
@@ -153,7 +153,7 @@ def test_a_failing_page_never_loses_the_add(cli, monkeypatch):
     assert "timed out" in r.stderr and "price is unusable" in r.stderr
 
 
-def test_default_currency_from_the_environment(cli, db_rows):
+def test_default_currency_from_the_environment(cli, signed_in, db_rows):
     p = add(cli, "https://shop.example/a", "--price", "1")
     assert p["currency"] == "USD"
     r = cli(
@@ -193,7 +193,7 @@ def test_bad_input_is_a_usage_error_and_writes_nothing(cli, db_rows, no_network,
     assert db_rows() == before
 
 
-def test_unknown_source_is_not_found(cli, db_rows):
+def test_unknown_source_is_not_found(cli, signed_in, db_rows):
     before = db_rows()
     r = cli("product", "add", "https://shop.example/x", "--no-fetch", "--source", "Nowhere")
     assert r.exit_code == 3 and "'Nowhere'" in r.stderr
@@ -202,7 +202,7 @@ def test_unknown_source_is_not_found(cli, db_rows):
     assert p["source"] == "Etsy"
 
 
-def test_list_search_and_source(cli):
+def test_list_search_and_source(cli, signed_in):
     add(cli, "https://www.etsy.com/listing/1/a", "--name", "Blue MUG", "--price", "10")
     add(cli, "https://www.etsy.com/listing/2/b", "--name", "[sale] mug")
     add(cli, "https://www.ebay.com/itm/3", "--name", "100% cotton_shirt", "--price", "7.5")
@@ -229,7 +229,7 @@ def test_list_search_and_source(cli):
     assert "\x1b[" not in table.stdout
 
 
-def test_show_text_and_unknown(cli):
+def test_show_text_and_unknown(cli, signed_in):
     p = add(cli, "https://www.etsy.com/listing/7/x", "--name", "[b]bold[/b]", "--price", "2")
     r = cli("product", "show", str(p["id"]))
     assert r.exit_code == 0, r
@@ -241,7 +241,7 @@ def test_show_text_and_unknown(cli):
     assert cli("product", "show", "abc").exit_code == 2
 
 
-def test_edit(cli, db_rows):
+def test_edit(cli, signed_in, db_rows):
     cli("source", "edit", "amazon", "--tag", "mine-20")
     p = add(cli, "https://www.amazon.com/dp/B0000000AA", "--price", "3.50")
     assert "tag=mine-20" in p["affiliate_link"]
@@ -320,7 +320,7 @@ def test_remove_asks_first_and_leaves_carts(cli, db_rows):
     assert [i["product_id"] for i in items] == [keep["id"]]
 
 
-def test_concurrent_insert_of_the_same_page_returns_the_stored_row(engine, monkeypatch):
+def test_concurrent_insert_of_the_same_page_returns_the_stored_row(signed_in, engine, monkeypatch):
     """The ON CONFLICT path: another writer stored the page between our check and our insert."""
     from ishop4u_cli import db
     from ishop4u_cli.services import products
@@ -342,7 +342,7 @@ def test_concurrent_insert_of_the_same_page_returns_the_stored_row(engine, monke
     assert len(calls) == 2  # the pre-check missed; the insert did nothing; the row was read back
 
 
-def test_piped_output_has_no_escape_codes_and_whole_links(cli, run_ishop4u):
+def test_piped_output_has_no_escape_codes_and_whole_links(cli, signed_in, run_ishop4u):
     long_url = (
         "https://shop.example/products/" + "-".join(["very-long-product-name"] * 12) + "?variant=123456789"
     )
@@ -356,7 +356,7 @@ def test_piped_output_has_no_escape_codes_and_whole_links(cli, run_ishop4u):
         assert "[sale] mug" in r.stdout
 
 
-def test_control_characters_never_reach_the_terminal(cli):
+def test_control_characters_never_reach_the_terminal(cli, signed_in):
     p = add(cli, "https://shop.example/esc", "--name", "red\x1b[31m mug\nline two\x07")
     assert p["name"] == "red [31m mug line two"
     r = cli("product", "show", str(p["id"]))

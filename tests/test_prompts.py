@@ -32,7 +32,17 @@ def add_user(cli, name: str = "Ann", email: str = "ann@example.com") -> None:
 
 
 def users(cli) -> list[str]:
-    return [u["email"] for u in json.loads(cli("user", "list", "--json").stdout)]
+    """The accounts' emails, read from the database (`user list` needs someone signed in)."""
+    from sqlalchemy import text
+
+    from ishop4u_cli import db
+
+    engine = db.open_database(cli.db_url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text("SELECT email FROM users ORDER BY id")).scalars())
+    finally:
+        engine.dispose()
 
 
 def cart_count(cli) -> int:

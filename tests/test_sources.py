@@ -43,7 +43,7 @@ def test_list_has_the_common_stores(cli):
     assert "\x1b[" not in table.stdout
 
 
-def test_add_show_and_conflicts(cli, db_rows):
+def test_add_show_and_conflicts(cli, signed_in, db_rows):
     r = cli("source", "add", "Corner Shop", "--api-name", "Corner", "--base-url", "https://corner.example")
     assert r.exit_code == 0, r
     assert "Added source" in r.stderr and "Corner Shop" in r.stderr
@@ -70,7 +70,7 @@ def test_add_show_and_conflicts(cli, db_rows):
     assert db_rows() == before
 
 
-def test_show_text_and_unknown(cli):
+def test_show_text_and_unknown(cli, signed_in):
     r = cli("source", "show", "ebay")
     assert r.exit_code == 0, r
     assert "eBay" in r.stdout and "products:      0" in r.stdout
@@ -81,7 +81,7 @@ def test_show_text_and_unknown(cli):
         assert cli("source", *cmd).exit_code == 3
 
 
-def test_edit_tag_rebuilds_our_links_and_keeps_the_users(cli, engine):
+def test_edit_tag_rebuilds_our_links_and_keeps_the_users(cli, signed_in, engine):
     built = cli("product", "add", "https://www.amazon.com/dp/B000000001?psc=1", "--no-fetch", "--json")
     user_link = "https://www.amazon.com/dp/B000000002?tag=friend-20"
     given = cli("product", "add", user_link, "--no-fetch", "--json")
@@ -116,7 +116,7 @@ def test_edit_tag_rebuilds_our_links_and_keeps_the_users(cli, engine):
     assert link(given_id) == user_link
 
 
-def test_edit_fields_and_errors(cli, db_rows):
+def test_edit_fields_and_errors(cli, signed_in, db_rows):
     r = cli(
         "source",
         "edit",
@@ -169,7 +169,7 @@ def test_remove_asks_first_and_cascades(cli, engine, db_rows):
 
 
 @pytest.mark.parametrize("yes", ["--yes", "-y"])
-def test_remove_empty_source(cli, yes):
+def test_remove_empty_source(cli, signed_in, yes):
     assert cli("source", "add", "Tmp").exit_code == 0
     r = cli("source", "remove", "tmp", yes)
     assert r.exit_code == 0, r
@@ -196,7 +196,7 @@ AWIN_ETSY = "https://www.awin1.com/cread.php?awinmid=6220&awinaffid={tracking_id
         ),
     ],
 )
-def test_edit_refuses_a_link_template_that_cannot_make_links(cli, db_rows, args, why):
+def test_edit_refuses_a_link_template_that_cannot_make_links(cli, signed_in, db_rows, args, why):
     before = db_rows()
     r = cli("source", "edit", "etsy", *args)
     assert r.exit_code == 2, r
@@ -204,7 +204,7 @@ def test_edit_refuses_a_link_template_that_cannot_make_links(cli, db_rows, args,
     assert db_rows() == before
 
 
-def test_a_tag_set_later_must_fit_the_template(cli, db_rows):
+def test_a_tag_set_later_must_fit_the_template(cli, signed_in, db_rows):
     r = cli("source", "edit", "etsy", "--link-template", "https://www.awin1.com/cread.php?ued={url}")
     assert r.exit_code == 0, r  # no tag: a template without {tracking_id} is fine
     before = db_rows()
@@ -217,7 +217,7 @@ def test_a_tag_set_later_must_fit_the_template(cli, db_rows):
     assert r.exit_code == 0, r
 
 
-def test_add_checks_its_link_template_too(cli, db_rows):
+def test_add_checks_its_link_template_too(cli, signed_in, db_rows):
     before = db_rows()
     for args in (
         ["--link-template", "not a template"],

@@ -40,7 +40,7 @@ def test_printable_and_url_rules():
     )
 
 
-def test_a_pages_og_image_is_stored_percent_encoded(cli, page_server):
+def test_a_pages_og_image_is_stored_percent_encoded(cli, signed_in, page_server):
     r = cli("product", "add", page_server.url("/pages/hostile_og_image.html"), "--json")
     assert r.exit_code == 0, r
     product = json.loads(r.stdout)

@@ -74,7 +74,7 @@ def second_db(backend: str, request: pytest.FixtureRequest, tmp_path: Path):
 # ---------------------------------------------------------------- product import
 
 
-def test_product_import_csv_checks_rows_like_product_add(cli, tmp_path):
+def test_product_import_csv_checks_rows_like_product_add(cli, signed_in, tmp_path):
     path = write(tmp_path, "products.csv", PRODUCTS_CSV)
     run = cli("product", "import", str(path))
     assert run.exit_code == 0, run
@@ -111,7 +111,7 @@ def test_product_import_csv_checks_rows_like_product_add(cli, tmp_path):
     assert (desk["price"], desk["currency"], desk["source"]) == ("99999999.99", "GBP", "Walmart")
 
 
-def test_product_import_links_match_product_add(cli, db_url, tmp_path):
+def test_product_import_links_match_product_add(cli, signed_in, db_url, tmp_path):
     """The same URL gets the same stored product and link through import as through `product add`."""
     url = "https://www.amazon.com/dp/B00LINK001?ref=x&utm_source=y"
     cli("source", "edit", "amazon", "--tag", "mytag-20")
@@ -127,7 +127,7 @@ def test_product_import_links_match_product_add(cli, db_url, tmp_path):
     assert "tag=mytag-20" in via_import["affiliate_link"]
 
 
-def test_product_import_counts_products_already_stored(cli, engine, tmp_path):
+def test_product_import_counts_products_already_stored(cli, signed_in, engine, tmp_path):
     first = cli(
         "product",
         "add",
@@ -151,7 +151,7 @@ def test_product_import_counts_products_already_stored(cli, engine, tmp_path):
     assert count(engine, "products") == 4
 
 
-def test_product_import_json_lines_from_stdin(cli):
+def test_product_import_json_lines_from_stdin(cli, signed_in):
     lines = "\n".join(
         [
             '{"url": "https://a.example.com/p/1", "name": "One", "price": "0.10"}',
@@ -176,14 +176,14 @@ def test_product_import_json_lines_from_stdin(cli):
     ]
 
 
-def test_product_import_default_currency_from_environment(cli, tmp_path):
+def test_product_import_default_currency_from_environment(cli, signed_in, tmp_path):
     path = write(tmp_path, "p.csv", "url,price\nhttps://a.example.com/x,3.50\n")
     run = cli("product", "import", str(path), env={"ISHOP4U_CURRENCY": "CHF"})
     assert run.exit_code == 0, run
     assert [(p["price"], p["currency"]) for p in products_json(cli)] == [("3.50", "CHF")]
 
 
-def test_product_import_format_option_and_content_sniffing(cli, tmp_path):
+def test_product_import_format_option_and_content_sniffing(cli, signed_in, tmp_path):
     jsonl = write(tmp_path, "items.txt", '{"url": "https://a.example.com/1", "name": "A"}\n')
     assert cli("product", "import", str(jsonl), "--format", "jsonl").exit_code == 0
     csv_txt = write(tmp_path, "items.data", "\n\nurl,name\nhttps://a.example.com/2,B\n")
@@ -236,7 +236,7 @@ BAD_ROWS = [
 
 
 @pytest.mark.parametrize(("content", "expected"), BAD_ROWS)
-def test_product_import_bad_csv_row_writes_nothing(cli, db_rows, tmp_path, content, expected):
+def test_product_import_bad_csv_row_writes_nothing(cli, signed_in, db_rows, tmp_path, content, expected):
     before = db_rows()
     path = write(tmp_path, "bad.csv", content)
     run = cli("product", "import", str(path))
@@ -263,7 +263,7 @@ BAD_JSONL = [
 
 
 @pytest.mark.parametrize(("line", "expected"), BAD_JSONL)
-def test_product_import_bad_json_line_writes_nothing(cli, db_rows, line, expected):
+def test_product_import_bad_json_line_writes_nothing(cli, signed_in, db_rows, line, expected):
     before = db_rows()
     run = cli("product", "import", "-", "--format", "jsonl", input=line + "\n")
     assert run.exit_code == 2, run
@@ -271,7 +271,7 @@ def test_product_import_bad_json_line_writes_nothing(cli, db_rows, line, expecte
     assert db_rows() == before
 
 
-def test_product_import_bad_row_after_many_chunks_writes_nothing(cli, engine, tmp_path):
+def test_product_import_bad_row_after_many_chunks_writes_nothing(cli, signed_in, engine, tmp_path):
     """Earlier chunks were already inserted in the transaction: the failure takes them back too."""
     n = transfer.CHUNK_ROWS * 2 + 10
     lines = ["name,url,price"] + [f"Item {i},https://bulk.example.com/p/{i},{i % 100}.25" for i in range(n)]
@@ -286,7 +286,7 @@ def test_product_import_bad_row_after_many_chunks_writes_nothing(cli, engine, tm
     assert count(engine, "products") == 0
 
 
-def test_product_import_uses_bulk_statements(cli, engine, tmp_path):
+def test_product_import_uses_bulk_statements(cli, signed_in, engine, tmp_path):
     """One executemany INSERT per chunk of rows, not one INSERT (or flush) per row."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -318,7 +318,7 @@ def test_product_import_uses_bulk_statements(cli, engine, tmp_path):
     assert len(observed) <= 3 * 4, observed
 
 
-def test_product_import_missing_file_and_bad_format(cli, tmp_path):
+def test_product_import_missing_file_and_bad_format(cli, signed_in, tmp_path):
     missing = cli("product", "import", str(tmp_path / "nope.csv"))
     assert (missing.exit_code, missing.stderr) == (3, f"Error: no such file: {tmp_path / 'nope.csv'}\n")
     bad = cli("product", "import", "-", "--format", "xml", input="")
@@ -349,7 +349,7 @@ class _Counting(BaseHTTPRequestHandler):
         pass
 
 
-def test_product_import_never_fetches_pages(cli):
+def test_product_import_never_fetches_pages(cli, signed_in):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -364,7 +364,7 @@ def test_product_import_never_fetches_pages(cli):
     assert [p["name"] for p in products_json(cli)] == ["red wool scarf"]
 
 
-def test_product_import_progress_bar_only_on_a_terminal(db_url, tmp_path):
+def test_product_import_progress_bar_only_on_a_terminal(signed_in, db_url, tmp_path):
     """stderr a pipe: one line of report. stderr a terminal: a Rich progress bar as well."""
     rows = "\n".join(f"Item {i},https://bar.example.com/p/{i},1.00" for i in range(3000))
     path = write(tmp_path, "bar.csv", "name,url,price\n" + rows + "\n")
@@ -435,7 +435,7 @@ def without_ids(doc: dict) -> dict:
     return {**doc, "items": [{k: v for k, v in item.items() if k != "product_id"} for item in doc["items"]]}
 
 
-def test_cart_export_json_document(cli, tmp_path):
+def test_cart_export_json_document(cli, signed_in, tmp_path):
     build_cart(cli, tmp_path)
     doc = json.loads(export(cli))
     assert set(doc) == {"items", "totals", "unpriced_items"}

@@ -101,12 +101,12 @@ def test_add_creates_the_user_and_signs_in_when_nobody_is(cli):
     assert result.exit_code == 0, result
     assert result.stdout == ""
     assert result.stderr == (
-        "Created user Ann <ann@example.com> (id 1).\nSigned in as Ann <ann@example.com>.\n"
+        "Created user Ann <ann@example.com> (id 1), an admin.\nSigned in as Ann <ann@example.com>.\n"
     )
     assert_no_secret(result, PW)
     me = whoami_json(cli)
-    assert set(me) == {"id", "name", "email", "created_at"}
-    assert (me["id"], me["name"], me["email"]) == (1, "Ann", "ann@example.com")
+    assert set(me) == {"id", "name", "email", "created_at", "is_admin"}
+    assert (me["id"], me["name"], me["email"], me["is_admin"]) == (1, "Ann", "ann@example.com", True)
     assert me["created_at"]
     text_result = cli("user", "whoami")
     assert text_result.stdout == "Ann <ann@example.com> (id 1)\n"
@@ -408,27 +408,30 @@ def test_login_through_the_installed_program(run_ishop4u, tmp_path):
 # ---------------------------------------------------------------- list
 
 
-def test_list_shows_no_hashes(cli):
-    empty = cli("user", "list")
-    assert empty.exit_code == 0
-    assert empty.stdout == ""
-    assert empty.stderr == "No users yet; run: ishop4u user add NAME EMAIL\n"
-    assert json.loads(cli("user", "list", "--json").stdout) == []
+def test_list_needs_a_signed_in_user_and_shows_no_hashes(cli):
+    for args in (["user", "list"], ["user", "list", "--json"]):
+        nobody = cli(*args)
+        assert nobody.exit_code == 4, nobody
+        assert nobody.stdout == ""
+        assert "ishop4u user login" in nobody.stderr
 
     add(cli, "Ann [sale]", "ann@example.com")
     add(cli, "Bob", "bob@example.com", BOB_PW)
     result = cli("user", "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["ID", "Name", "Email", "Created"]
+    assert lines[0].split() == ["ID", "Name", "Email", "Admin", "Created"]
+    assert lines[2].split()[-2] == "admin" and "admin" not in lines[3]
     assert "Ann [sale]" in result.stdout and "bob@example.com" in result.stdout
     assert "argon2" not in result.stdout
     docs = json.loads(cli("user", "list", "--json").stdout)
-    assert [(d["id"], d["name"], d["email"]) for d in docs] == [
-        (1, "Ann [sale]", "ann@example.com"),
-        (2, "Bob", "bob@example.com"),
+    assert [(d["id"], d["name"], d["email"], d["is_admin"]) for d in docs] == [
+        (1, "Ann [sale]", "ann@example.com", True),
+        (2, "Bob", "bob@example.com", False),
     ]
-    assert all(set(d) == {"id", "name", "email", "created_at"} for d in docs)
+    assert all(set(d) == {"id", "name", "email", "created_at", "is_admin"} for d in docs)
+    cli("user", "logout")
+    assert cli("user", "list").exit_code == 4
 
 
 # ---------------------------------------------------------------- passwd
@@ -502,6 +505,7 @@ def test_remove_deletes_the_user_their_cart_and_sessions(cli, engine):
     assert result.exit_code == 0, result
     assert result.stderr == (
         "Removed Ann <ann@example.com> and their cart (2 items).\n"
+        "Bob <bob@example.com> is the admin now (the oldest account left).\n"
         "Nobody is signed in to this database on this machine now.\n"
     )
     assert_no_secret(result, PW)

@@ -278,8 +278,9 @@ def test_drop_needs_a_current_price(ann, db_rows):
     assert ann("product", "watch", str(pid), "--below", "5").exit_code == 0
 
 
-def test_unknown_product_and_not_signed_in(cli, db_rows):
+def test_unknown_product_and_not_signed_in(cli, signed_in, db_rows):
     pid = product(cli, "https://shop.example/mug", "--name", "Mug", "--price", "10")
+    assert cli("user", "logout").exit_code == 0
     before = db_rows()
     for args in (["watch", str(pid), "--below", "5"], ["unwatch", str(pid)], ["watches"]):
         r = cli("product", *args)

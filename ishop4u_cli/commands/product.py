@@ -59,14 +59,20 @@ def add(
     no_fetch: NoFetchOpt = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Add a product by its page URL; a page already stored returns the stored product."""
+    """Add a product by its page URL; a page already stored returns the stored product.
+
+    The product is yours: its page, source and link are yours (and the admins') to change.
+    """
     from ishop4u_cli.render import products as view
-    from ishop4u_cli.services import catalogue, products
+    from ishop4u_cli.services import catalogue, permissions, products
 
     new = products.parse_new_product(
         url, name=name, price=price, currency=currency, image=image, source=source
     )
-    result = catalogue.add(state(ctx), [new], fetch=not no_fetch)
+    st = state(ctx)
+    with st.session() as session:
+        permissions.signed_in(session)  # not signed in: say so before any page is read
+    result = catalogue.add(st, [new], fetch=not no_fetch)
     view.added(result, as_json=as_json)
 
 
@@ -127,29 +133,37 @@ def edit(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change a product's name, price, currency, image, source or page."""
+    """Change a product's name, price, currency, image, source or page.
+
+    Anyone signed in may correct the name, price, currency and image; the page and source (so the
+    affiliate link) are for the user who added the product and for admins.
+    """
     from ishop4u_cli.render import products as view
-    from ishop4u_cli.services import product_edit
+    from ishop4u_cli.services import permissions, product_edit
 
     changes = product_edit.parse_changes(
         name=name, price=price, currency=currency, image=image, source=source, url=url
     )
-    product, changed = state(ctx).transaction(lambda s: product_edit.edit_product(s, product_id, changes))
+    product, changed = state(ctx).transaction(
+        lambda s: product_edit.edit_product(s, product_id, changes, by=permissions.signed_in(s))
+    )
     view.edited(product, changed, as_json=as_json)
 
 
 @app.command("remove")
 def remove(ctx: typer.Context, product_id: IdArg, yes: YesOption = False) -> None:
-    """Remove a product; it leaves every cart that holds it (asks first)."""
+    """Remove a product; it leaves every cart that holds it (asks first). Its creator or an admin only."""
     from ishop4u_cli.render import products as view
-    from ishop4u_cli.services import products
+    from ishop4u_cli.services import permissions, product_edit
 
     st = state(ctx)
     with st.session() as session:
-        found = products.get_with_carts(session, product_id)
+        found = product_edit.removal_of(session, product_id, by=permissions.signed_in(session))
     confirm(view.removal_question(found), yes=yes)
     # By the id that was shown; the carts are counted again as it goes (they may have changed meanwhile).
-    gone = st.transaction(lambda s: products.remove_product(s, found.product.id))
+    gone = st.transaction(
+        lambda s: product_edit.remove_product(s, found.product.id, by=permissions.signed_in(s))
+    )
     view.removed(gone.product, carts=gone.carts)
 
 

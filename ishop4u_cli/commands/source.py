@@ -51,13 +51,19 @@ def add(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Add a source (a store); its name and api name must be new."""
+    """Add a source (a store); its name and api name must be new. Admins only."""
     from ishop4u_cli.render import sources as view
-    from ishop4u_cli.services import sources
+    from ishop4u_cli.services import permissions, source_edit
 
     source = state(ctx).transaction(
-        lambda s: sources.add_source(
-            s, name=name, api_name=api_name, base_url=base_url, tracking_id=tag, link_template=link_template
+        lambda s: source_edit.add_source(
+            s,
+            by=permissions.signed_in(s),
+            name=name,
+            api_name=api_name,
+            base_url=base_url,
+            tracking_id=tag,
+            link_template=link_template,
         )
     )
     view.added(source, as_json=as_json)
@@ -101,14 +107,15 @@ def edit(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change a source: its name, api name, base URL, tracking id (--tag) or link template."""
+    """Change a source: its name, api name, base URL, tracking id (--tag) or link template. Admins only."""
     from ishop4u_cli.render import sources as view
-    from ishop4u_cli.services import sources
+    from ishop4u_cli.services import permissions, source_edit
 
     result = state(ctx).transaction(
-        lambda s: sources.edit_source(
+        lambda s: source_edit.edit_source(
             s,
             source,
+            by=permissions.signed_in(s),
             name=name,
             api_name=api_name,
             base_url=base_url,
@@ -121,14 +128,16 @@ def edit(
 
 @app.command("remove")
 def remove(ctx: typer.Context, source: SourceArg, yes: YesOption = False) -> None:
-    """Remove a source with its products and their cart items (asks first)."""
+    """Remove a source with its products and their cart items (asks first). Admins only."""
     from ishop4u_cli.render import sources as view
-    from ishop4u_cli.services import sources
+    from ishop4u_cli.services import permissions, source_edit
 
     st = state(ctx)
     with st.session() as session:
-        found = sources.summary_of(session, source)
+        found = source_edit.removal_of(session, source, by=permissions.signed_in(session))
     confirm(view.removal_question(found), yes=yes)
     # By the id that was shown; the counts in the message are of what went with it.
-    gone = st.transaction(lambda s: sources.remove_source(s, found.source.id))
+    gone = st.transaction(
+        lambda s: source_edit.remove_source(s, found.source.id, by=permissions.signed_in(s))
+    )
     view.removed(gone)

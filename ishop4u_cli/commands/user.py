@@ -132,21 +132,32 @@ def add(
         str, typer.Argument(help="The user's email address: the account's login.", show_default=False)
     ],
     password_stdin: PasswordStdinOption = False,
+    admin: Annotated[
+        bool,
+        typer.Option("--admin", help="Make the account an admin too (only an admin may)."),
+    ] = False,
 ) -> None:
-    """Create an account; it is signed in when nobody is signed in to this database here."""
+    """Create an account; it is signed in when nobody is signed in to this database here.
+
+    The database's first account is its admin: admins change sources, any product's link, and
+    make other admins (--admin).
+    """
     from ishop4u_cli.render import users as view
-    from ishop4u_cli.services import auth, users
+    from ishop4u_cli.services import permissions, users
 
     users.normalize_name(name)  # bad names and emails fail before anyone types a password
     users.normalize_email(email)
     st = state(ctx)
     if not password_stdin:
         _need_terminal("the password")
+    if admin or not password_stdin:
         with st.session() as session:
+            if admin:  # refused before anyone types a password
+                permissions.check_may_make_admin(session)
             users.ensure_email_free(session, email)
     password = _read_new_password(password_stdin)
     with st.session() as session:
-        registered = auth.register(session, name=name, email=email, password=password)
+        registered = permissions.register(session, name=name, email=email, password=password, admin=admin)
     view.created(registered)
 
 
@@ -189,12 +200,12 @@ def whoami(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 @app.command("list")
 def list_users(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """List the accounts: id, name, email, created."""
+    """List the accounts: id, name, email, admin, created (for signed-in users only)."""
     from ishop4u_cli.render import users as view
-    from ishop4u_cli.services import users
+    from ishop4u_cli.services import permissions
 
     with state(ctx).session() as session:
-        found = users.list_users(session)
+        found = permissions.accounts(session)
     view.user_list(found, as_json=as_json)
 
 
@@ -243,7 +254,7 @@ def remove(
     st = state(ctx)
     with st.session() as session:
         plan = users.plan_removal(session, email=email, password=password)
-    confirm(view.removal_question(name=plan.name, email=plan.email, cart_items=plan.cart_items), yes=yes)
+    confirm(view.removal_question(plan), yes=yes)
     with st.session() as session:
         was_here = auth.remove_account(session, plan)
-    view.removed(name=plan.name, email=plan.email, cart_items=plan.cart_items, was_signed_in_here=was_here)
+    view.removed(plan, was_signed_in_here=was_here)

@@ -8,7 +8,8 @@ from ishop4u_cli import render
 from ishop4u_cli.render import tables
 
 if TYPE_CHECKING:
-    from ishop4u_cli.services.sources import EditResult, Source, SourceSummary
+    from ishop4u_cli.services.source_edit import EditResult
+    from ishop4u_cli.services.sources import Source, SourceSummary
 
 
 def source_json(source: Source) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from ishop4u_cli import render
 
 if TYPE_CHECKING:
     from ishop4u_cli.services.auth import PasswordChanged, Registered, SignedOut
-    from ishop4u_cli.services.users import Account
+    from ishop4u_cli.services.users import Account, RemovalPlan
 
 PASSWORD_PROMPT = "Password"
 CURRENT_PASSWORD_PROMPT = "Current password"
@@ -26,13 +26,19 @@ def _created(value: datetime | None) -> str:
 
 
 def user_doc(user: Account) -> dict[str, Any]:
-    """A user as JSON: id, name, email, created_at (never the hash)."""
-    return {"id": user.id, "name": user.name, "email": user.email, "created_at": user.created_at}
+    """A user as JSON: id, name, email, created_at, is_admin (never the hash)."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "created_at": user.created_at,
+        "is_admin": user.is_admin,
+    }
 
 
 def created(registered: Registered) -> None:
     user, current = registered.user, registered.current
-    render.message(f"Created user {_who(user)} (id {user.id}).")
+    render.message(f"Created user {_who(user)} (id {user.id}){', an admin' if user.is_admin else ''}.")
     if registered.signed_in:
         render.message(f"Signed in as {_who(user)}.")
     elif current is not None:
@@ -72,11 +78,12 @@ def user_list(users: list[Account], *, as_json: bool) -> None:
 
     rows = tables.Rows()
     for u in users:
-        rows.add(str(u.id), u.name, u.email, _created(u.created_at))
+        rows.add(str(u.id), u.name, u.email, "admin" if u.is_admin else "", _created(u.created_at))
     columns = [  # one line a user; on a narrow terminal the date goes first
         tables.Column("ID", justify="right"),
         tables.Column("Name", flex=True, min_width=12, weight=1),
         tables.Column("Email", flex=True, min_width=24, weight=2),
+        tables.Column("Admin"),
         tables.Column("Created", drop=0),
     ]
     render.show(tables.fitted(columns, rows, render.width()))
@@ -98,11 +105,21 @@ def password_prompt(email: str) -> str:
     return f"Password of {email.strip()}"
 
 
-def removal_question(*, name: str, email: str, cart_items: int) -> str:
-    return f"Remove {name} <{email}> and their cart ({render.plural(cart_items, 'item')}) for good?"
+def _successor_note(plan: RemovalPlan) -> str:
+    if plan.successor is None:
+        return ""
+    return f"; {_who(plan.successor)}, the oldest account left, becomes the admin"
 
 
-def removed(*, name: str, email: str, cart_items: int, was_signed_in_here: bool) -> None:
-    render.message(f"Removed {name} <{email}> and their cart ({render.plural(cart_items, 'item')}).")
+def removal_question(plan: RemovalPlan) -> str:
+    items = render.plural(plan.cart_items, "item")
+    return f"Remove {plan.name} <{plan.email}> and their cart ({items}) for good{_successor_note(plan)}?"
+
+
+def removed(plan: RemovalPlan, *, was_signed_in_here: bool) -> None:
+    items = render.plural(plan.cart_items, "item")
+    render.message(f"Removed {plan.name} <{plan.email}> and their cart ({items}).")
+    if plan.successor is not None:
+        render.message(f"{_who(plan.successor)} is the admin now (the oldest account left).")
     if was_signed_in_here:
         render.message("Nobody is signed in to this database on this machine now.")

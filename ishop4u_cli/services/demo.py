@@ -15,7 +15,7 @@ from ishop4u_cli import db
 from ishop4u_cli.services import cart as cart_service
 from ishop4u_cli.services import checkout as checkout_service
 from ishop4u_cli.services import products as products_service
-from ishop4u_cli.services import sources as sources_service
+from ishop4u_cli.services import source_edit
 from ishop4u_cli.services import users as users_service
 from ishop4u_cli.services.cart import Cart
 from ishop4u_cli.services.checkout import OTHER_SHOPS, Checkout
@@ -92,14 +92,14 @@ def run_demo(directory: Path, *, say: Callable[[str], None] = lambda _text: None
         say(f"Created the demo user {user_name} (id {user_id}).")
 
         with db.session_scope(engine) as session:
-            sources_service.edit_source(session, "amazon", tracking_id=DEMO_TAG)
+            source_edit.edit_source(session, "amazon", by=user, tracking_id=DEMO_TAG)
         say(f"Set the Amazon tracking id: ishop4u source edit amazon --tag {DEMO_TAG}")
 
         added: list[StoredProduct] = []
         with db.session_scope(engine) as session:
             for url, name, price, currency, quantity, notes in DEMO_PRODUCTS:
                 new = products_service.parse_new_product(url, name=name, price=price, currency=currency)
-                result = products_service.add_product(session, new)
+                result = products_service.add_product(session, new, created_by=user_id)
                 added.append(result.product)
                 cart_service.add_items(
                     session,

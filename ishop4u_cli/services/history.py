@@ -53,8 +53,12 @@ def observation_row(
     origin: str,
     availability: str = "unknown",
     at: datetime | None = None,
+    user_id: int | None = None,
 ) -> dict[str, Any]:
-    """One row of `price_observations`, for `record` or a bulk insert of many."""
+    """One row of `price_observations`, for `record` or a bulk insert of many.
+
+    USER_ID: who recorded it (a price typed, imported or read at add time), None for refresh's reads.
+    """
     if origin not in ORIGINS:
         raise ValueError(f"unknown origin {origin!r}")
     if availability not in AVAILABILITY:
@@ -66,6 +70,7 @@ def observation_row(
         "currency": currency if price is not None else None,
         "availability": availability,
         "origin": origin,
+        "user_id": user_id,
     }
 
 
@@ -78,13 +83,20 @@ def record(
     origin: str,
     availability: str = "unknown",
     at: datetime | None = None,
+    user_id: int | None = None,
 ) -> None:
-    """Add one observation of PRODUCT_ID (in the caller's transaction)."""
+    """Add one observation of PRODUCT_ID (in the caller's transaction), USER_ID's when given."""
     session.execute(
         sa.insert(observations),
         [
             observation_row(
-                product_id, price=price, currency=currency, origin=origin, availability=availability, at=at
+                product_id,
+                price=price,
+                currency=currency,
+                origin=origin,
+                availability=availability,
+                at=at,
+                user_id=user_id,
             )
         ],
     )

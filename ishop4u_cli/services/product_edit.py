@@ -1,6 +1,10 @@
-"""`product edit`: what may change, checked; the affiliate link rebuilt when the page or source changes.
+"""`product edit` and `product remove`: what may change, who may change it, the link rebuilt.
 
-A new price or currency is recorded in the price history (origin "manual").
+The affiliate link is rebuilt when the page or source changes. A product's
+page, source (so its link) and its removal are its creator's and the admins'
+(services/permissions.py); its name, price, currency and image any signed-in
+user may correct, and the correction is theirs: `edited_by`, and a new price or
+currency is recorded in the price history as theirs (origin "manual").
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from sqlmodel import Session
 
 from ishop4u_cli import money, stores
 from ishop4u_cli.errors import Conflict, UsageError
-from ishop4u_cli.services import history
+from ishop4u_cli.services import history, permissions
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services import sources as sources_service
-from ishop4u_cli.services.products import StoredProduct
+from ishop4u_cli.services.products import ProductInCarts, StoredProduct
+from ishop4u_cli.services.users import Account
 from ishop4u_cli.tables import products
 
 FIELD_NAMES = {  # columns as `product edit` reports them
@@ -73,18 +78,24 @@ def parse_changes(
 
 
 def edit_product(
-    session: Session, product_id: int, changes: ProductChanges
+    session: Session, product_id: int, changes: ProductChanges, *, by: Account
 ) -> tuple[StoredProduct, list[str]]:
-    """Apply CHANGES; returns the product and the names of the fields that changed.
+    """Apply CHANGES for BY; returns the product and the names of the fields that changed.
 
     A new --url gets a new affiliate link, and (without --source) the source
     its host belongs to. A new source rebuilds the link when we built it (it
     equals the link made from the page and the old source's tag); a link the
-    user gave is kept.
+    user gave is kept. A new page or source needs BY to be the product's
+    creator or an admin (NotAllowed, exit 10, nothing written).
     """
     if changes.empty():
         raise UsageError("nothing to change: give --name, --price, --currency, --image, --source or --url")
     old = products_service.get_product(session, product_id)
+    if changes.url is not None or changes.source is not None:
+        option = "--url" if changes.url is not None else "--source"
+        permissions.require_creator_or_admin(
+            session, by, product_id, f"change its page, source or link ({option})"
+        )
     values: dict[str, object] = {}
     if changes.name is not None:
         values["name"] = changes.name
@@ -131,9 +142,34 @@ def edit_product(
     }
     values = {key: value for key, value in values.items() if current[key] != value}
     if values:
-        session.exec(sa.update(products).where(products.c.id == product_id).values(**values))
+        session.exec(sa.update(products).where(products.c.id == product_id).values(**values, edited_by=by.id))
     product = products_service.get_product(session, product_id)
     if ("price" in values or "currency" in values) and product.price is not None:
         # A price typed by hand is an observation too (a cleared price is not one).
-        history.record(session, product_id, price=product.price, currency=product.currency, origin="manual")
+        history.record(
+            session,
+            product_id,
+            price=product.price,
+            currency=product.currency,
+            origin="manual",
+            user_id=by.id,
+        )
     return product, [FIELD_NAMES[key] for key in values]
+
+
+def removal_of(session: Session, product_id: int, *, by: Account) -> ProductInCarts:
+    """What `product remove` would delete, for its question; NotAllowed first unless BY may remove it."""
+    found = products_service.get_with_carts(session, product_id)
+    permissions.require_creator_or_admin(session, by, product_id, "remove it")
+    return found
+
+
+def remove_product(session: Session, product_id: int, *, by: Account) -> ProductInCarts:
+    """Delete the product (BY: its creator or an admin); its cart items go with it (ON DELETE CASCADE).
+
+    Returns it and how many carts held it.
+    """
+    gone = products_service.get_with_carts(session, product_id)
+    permissions.require_creator_or_admin(session, by, product_id, "remove it")
+    session.exec(sa.delete(products).where(products.c.id == product_id))
+    return gone

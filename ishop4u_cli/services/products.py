@@ -13,8 +13,8 @@ Adding is split in three so that a page is never fetched inside a transaction
    page gave it, "manual" when typed), and its page read its page_checks row.
 
 Imports (services/transfer) never fetch pages: they share steps 1 and 3's
-builders, `parse_new_product` and `product_values`. `product edit` is in
-services/product_edit.py.
+builders, `parse_new_product` and `product_values`. `product edit` and
+`product remove` are in services/product_edit.py.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from ishop4u_cli import ids, money, stores
 from ishop4u_cli.errors import Conflict, NotFound, UsageError
-from ishop4u_cli.services import history
+from ishop4u_cli.services import history, permissions
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.services.product_names import NAME_MAX, clean_name, name_from_url
 from ishop4u_cli.services.sources import Source
@@ -309,14 +309,21 @@ def _source_for(session: Session, new: NewProduct) -> Source | None:
     return sources_service.source_for_url(session, new.url)
 
 
-def add_product(session: Session, new: NewProduct) -> AddResult:
-    """Store NEW, or find the product already stored for its page (created=False)."""
+def add_product(session: Session, new: NewProduct, *, created_by: int | None = None) -> AddResult:
+    """Store NEW, or find the product already stored for its page (created=False).
+
+    A new product is CREATED_BY's (default: the signed-in user's; NotSignedIn, exit 4,
+    when nobody is), and so are its links (services/permissions.py).
+    """
+    if created_by is None:
+        created_by = permissions.signed_in(session).id
     source = _source_for(session, new)
     if new.canonical_url:
         existing = find_by_url(session, new.canonical_url)
         if existing is not None:
             return AddResult(get_product(session, existing), False, _given(new))
     values = product_values(new, source, default_currency=money.default_currency())
+    values["created_by"] = created_by
     stmt = (
         upsert_insert(session, products)
         .values(**values)
@@ -329,11 +336,13 @@ def add_product(session: Session, new: NewProduct) -> AddResult:
         if existing is None:  # pragma: no cover - the conflict says it is there
             raise Conflict(f"could not store {new.url!r}: try again")
         return AddResult(get_product(session, existing), False, _given(new))
-    _record_history(session, new_id, new, currency=values["currency"])
+    _record_history(session, new_id, new, currency=values["currency"], user_id=created_by)
     return AddResult(get_product(session, new_id), True, [])
 
 
-def _record_history(session: Session, product_id: int, new: NewProduct, *, currency: str) -> None:
+def _record_history(
+    session: Session, product_id: int, new: NewProduct, *, currency: str, user_id: int
+) -> None:
     """The new product's first observation (when it has a price) and its page read (when there was one).
 
     A price from the page is observed when the page was read, with the stock it
@@ -350,6 +359,7 @@ def _record_history(session: Session, product_id: int, new: NewProduct, *, curre
             origin="page" if new.price_from_page else "manual",
             availability=read.availability if read is not None and good else "unknown",
             at=read.at if read is not None and new.price_from_page else None,
+            user_id=user_id,
         )
     if read is not None:
         history.record_check(
@@ -370,10 +380,3 @@ def _given(new: NewProduct) -> list[str]:
         "source": new.source,
     }
     return [f"--{key}" for key, value in names.items() if value is not None]
-
-
-def remove_product(session: Session, product_id: int) -> ProductInCarts:
-    """Delete the product; its cart items go with it (ON DELETE CASCADE). Returns it and how many carts."""
-    gone = get_with_carts(session, product_id)
-    session.exec(sa.delete(products).where(products.c.id == product_id))
-    return gone

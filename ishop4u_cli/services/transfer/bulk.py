@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 
 from ishop4u_cli.errors import NotFound
-from ishop4u_cli.services import history
+from ishop4u_cli.services import history, permissions, source_edit
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.sql import upsert_insert
 from ishop4u_cli.tables import observations, products
@@ -59,7 +59,7 @@ class SourceCache:
             except NotFound:
                 if not self.create_missing:
                     raise
-                found = sources_service.add_source(self.session, name=name)
+                found = source_edit.bare_source(self.session, name)
                 self.created.append(found.name)
             self.by_name[key] = found
         return found
@@ -86,15 +86,23 @@ def existing_ids(session: Session, canonical_urls: Iterable[str]) -> dict[str, i
     return found
 
 
-def insert_products(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+def insert_products(
+    session: Session, rows: list[dict[str, Any]], *, created_by: int | None = None
+) -> dict[str, int]:
     """Bulk INSERT ... ON CONFLICT (canonical_url) DO NOTHING; {normalized URL: id} of the rows that went in.
 
     The conflict clause makes a concurrent writer that stored the same page a
     moment ago harmless (PostgreSQL; SQLite writers queue on BEGIN IMMEDIATE);
-    RETURNING names exactly the rows this statement stored.
+    RETURNING names exactly the rows this statement stored. The products are
+    CREATED_BY's (else each row's `created_by`, else the signed-in user's): the
+    importer's, so that their links are the importer's to change.
     """
     if not rows:
         return {}
+    if created_by is None and "created_by" not in rows[0]:
+        created_by = permissions.signed_in(session).id
+    if created_by is not None:
+        rows = [{**row, "created_by": created_by} for row in rows]
     stmt = (
         upsert_insert(session, products)
         .on_conflict_do_nothing(index_elements=[products.c.canonical_url])
@@ -104,15 +112,28 @@ def insert_products(session: Session, rows: list[dict[str, Any]]) -> dict[str, i
 
 
 def record_imported(
-    session: Session, stored: dict[str, int], rows: list[dict[str, Any]], *, at: datetime
+    session: Session,
+    stored: dict[str, int],
+    rows: list[dict[str, Any]],
+    *,
+    at: datetime,
+    user_id: int | None = None,
 ) -> None:
     """The price of each product row this import STORED, as one observation (origin "import").
 
-    One executemany for the chunk; rows without a price are no observation.
+    One executemany for the chunk; rows without a price are no observation. Each
+    is USER_ID's (the importer; default: the signed-in user).
     """
+    if user_id is None:
+        user_id = permissions.signed_in(session).id
     observed = [
         history.observation_row(
-            stored[row["canonical_url"]], price=row["price"], currency=row["currency"], origin="import", at=at
+            stored[row["canonical_url"]],
+            price=row["price"],
+            currency=row["currency"],
+            origin="import",
+            at=at,
+            user_id=user_id,
         )
         for row in rows
         if row["price"] is not None and row["canonical_url"] in stored

@@ -52,14 +52,22 @@ def _bar(progress: ProgressBar | None, size: int | None) -> AbstractContextManag
 def import_product_file(
     db: Database, path: str, *, fmt: str | None = None, progress: ProgressBar | None = None
 ) -> Imported[ProductImport]:
-    """`product import PATH`: every product of a CSV or JSON Lines file, all or nothing."""
+    """`product import PATH`: every product of a CSV or JSON Lines file, all or nothing.
+
+    The products it stores are the signed-in user's (NotSignedIn, exit 4, when nobody is).
+    """
+    from ishop4u_cli.services import permissions
+
     chosen = choose_format(path, fmt, allowed=("csv", "jsonl"), by_suffix=PRODUCT_SUFFIXES)
     with open_input(path) as source, _bar(progress, source.size) as tick:
-        result = run_import(  # the rows are read again from the start if the transaction is retried
-            db.engine(),
-            source,
-            lambda s: import_products(s, product_rows(source, chosen), source=source, progress=tick),
-        )
+
+        def work(session: Session) -> ProductImport:
+            user_id = permissions.signed_in(session).id
+            rows = product_rows(source, chosen)
+            return import_products(session, rows, created_by=user_id, source=source, progress=tick)
+
+        # The rows are read again from the start if the transaction is retried.
+        result = run_import(db.engine(), source, work)
     return Imported(name=source.name, result=result)
 
 

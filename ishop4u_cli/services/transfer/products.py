@@ -3,9 +3,12 @@
 Each row is checked as `product add URL --name --price --currency --image
 --source` checks it and built into a products row by the same builder
 (services.products); no page is fetched. A row whose product (same normalized
-URL) is already stored, or repeats an earlier row, adds nothing. Each product
-stored with a price gets one observation (origin "import"), written per chunk
-with one executemany like the products themselves.
+URL) is already stored, or repeats an earlier row, adds nothing: an import never
+changes a stored product (its link, price or anything else), so it needs no
+permission beyond being signed in. The products it stores are the importer's
+(`created_by`). Each product stored with a price gets one observation (origin
+"import", the importer's), written per chunk with one executemany like the
+products themselves.
 """
 
 from __future__ import annotations
@@ -129,6 +132,7 @@ _COLUMNS = (
     "affiliate_link",
     "affiliate_source_id",
     "canonical_url",
+    "created_by",
 )
 _INSERT_SQLITE = (
     f"INSERT INTO products ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
@@ -158,6 +162,7 @@ def _insert_sqlite(session: Session, rows: list[dict[str, Any]]) -> dict[str, in
             v["affiliate_link"],
             v["affiliate_source_id"],
             v["canonical_url"],
+            v["created_by"],
         )
         for v in rows
     ]
@@ -166,9 +171,14 @@ def _insert_sqlite(session: Session, rows: list[dict[str, Any]]) -> dict[str, in
 
 
 def import_products(
-    session: Session, rows: Iterable[Row], *, source: Input | None = None, progress: Progress | None = None
+    session: Session,
+    rows: Iterable[Row],
+    *,
+    created_by: int,
+    source: Input | None = None,
+    progress: Progress | None = None,
 ) -> ProductImport:
-    """Store every row's product in this transaction; the first bad row raises (nothing stays)."""
+    """Store every row's product, CREATED_BY's, in this transaction; the first bad row raises (nothing stays)."""
     default_currency = money.default_currency()
     cache = SourceCache(session)
     seen: set[str] = set()
@@ -183,6 +193,7 @@ def import_products(
         fresh: dict[str, dict[str, Any]] = {}
         for row in chunk:
             values = _product_values(row, cache, default_currency)
+            values["created_by"] = created_by
             key = values["canonical_url"]
             if key in seen:
                 repeated += 1
@@ -194,7 +205,7 @@ def import_products(
         stored += len(already)
         new_rows = [v for k, v in fresh.items() if k not in already]
         ids = write(session, new_rows)
-        record_imported(session, ids, new_rows, at=now)
+        record_imported(session, ids, new_rows, at=now, user_id=created_by)
         added += len(new_rows) if sqlite else len(ids)
         if progress is not None:
             progress(source.position() if source else 0, total)
