@@ -148,7 +148,10 @@ def test_refused_read_only_database_is_not_changed(tmp_path, immutable, command)
 
 
 def test_read_only_database_at_head_is_read_and_not_changed(tmp_path, immutable):
-    path = immutable(ishop4u_database(tmp_path / "mine.db"))
+    path = ishop4u_database(tmp_path / "mine.db")
+    owner = ["--db", str(path), "user", "add", "Owner", "owner@example.com", "--password-stdin"]
+    assert invoke(owner, input="owner-password\n").exit_code == 0  # an admin, to try a source add
+    path = immutable(path)
     before = checksum(path)
 
     r = invoke(["--db", str(path), "source", "list"])
