@@ -368,11 +368,11 @@ def test_export_carries_the_new_fields(ann, engine):
 
     csv_text = ann("cart", "export", "--format", "csv").stdout
     header, *rows = csv_text.splitlines()
-    assert header.endswith(",added_at,price_when_added,price_change,availability,checked_at")
+    assert header.endswith(",added_at,price_when_added,price_change,availability,checked_at,own_link")
     assert header.startswith("product_id,name,source,price,currency,quantity,line_total,")
     # A fall starts with "-": written as any such cell is, quoted against formulas (cart import takes it off).
-    assert any(r.endswith(",20.00,'-4.50,unknown,") for r in rows), rows
-    assert any(r.endswith(",7.00,0.00,out_of_stock,2026-11-24 09:30:00") for r in rows), rows
+    assert any(r.endswith(",20.00,'-4.50,unknown,,") for r in rows), rows
+    assert any(r.endswith(",7.00,0.00,out_of_stock,2026-11-24 09:30:00,") for r in rows), rows
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

@@ -456,6 +456,7 @@ def test_cart_export_json_document(cli, signed_in, tmp_path):
         "checked_at": None,
         "url": "https://candy.example.com/p/penny",
         "image_url": "https://candy.example.com/i.png",
+        "own_link": None,
     }
     assert by_name["Yacht"]["line_total"] == "999899999900.01"
     assert by_name["Mystery box"]["price"] is None and by_name["Mystery box"]["line_total"] is None

@@ -62,7 +62,7 @@ def add_items(
         created, ignored = False, ()
         try:
             if request.new is not None:
-                result = products_service.add_product(session, request.new)
+                result = products_service.add_product(session, request.new, created_by=user_id)
                 product, created, ignored = result.product, result.created, tuple(result.ignored)
             else:
                 assert request.product_id is not None

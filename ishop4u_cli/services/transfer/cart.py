@@ -280,11 +280,9 @@ def import_cart(
         items += len(entries)
         keys = [e.product["canonical_url"] for e in entries]
         ids = existing_ids(session, keys)
-        fresh = [
-            {**e.product, "created_by": user_id} for e in entries if e.product["canonical_url"] not in ids
-        ]
-        stored = insert_products(session, fresh)
-        record_imported(session, stored, fresh, at=now)
+        fresh = [e.product for e in entries if e.product["canonical_url"] not in ids]
+        stored = insert_products(session, fresh, created_by=user_id)
+        record_imported(session, stored, fresh, at=now, user_id=user_id)
         products_added += len(stored)
         ids.update(stored)
         ids.update(existing_ids(session, [k for k in keys if k not in ids]))
