@@ -246,6 +246,20 @@ def test_re_adding_with_another_own_link_replaces_it_and_says_so(two):
     assert items_of(doc)[pid]["quantity"] == 5
 
 
+def test_a_product_moved_to_another_page_leaves_the_old_own_links_behind(two):
+    """Bob, who created the product, points it at another page: own links to the old page no longer count."""
+    cli = two
+    ok(ann(cli)("source", "edit", "amazon", "--tag", SITE_TAG))
+    pid = bob_pastes_his_tag(cli)
+    ok(ann(cli)("cart", "add", ANN_LINK, "--no-fetch"))
+    moved = "https://www.amazon.com/dp/B0NEWPAGE1?tag=bobtag-21"
+    ok(bob(cli)("product", "edit", str(pid), "--url", moved))
+    assert items_of(checkout_doc(cli))[pid]["affiliate_link"] == moved
+    doc = checkout_doc(ann(cli))
+    assert items_of(doc)[pid]["affiliate_link"] == f"https://www.amazon.com/dp/B0NEWPAGE1?tag={SITE_TAG}"
+    assert "bobtag" not in json.dumps(doc) and "alice-20" not in json.dumps(doc)
+
+
 def test_pasting_the_sources_own_link_is_no_own_link(two):
     """A link carrying the source's own tag is the one checkout builds: it may go in the store-cart link."""
     cli = two

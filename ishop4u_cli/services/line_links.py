@@ -5,7 +5,7 @@ link a user pasted (their own `?tag=`, a network deep link) is theirs alone: it
 is kept on their cart line (cart_items.affiliate_link), and nobody else ever
 checks out with it. The link of a line, first that applies:
 
-1. the line's own link (the user pasted it);
+1. the line's own link (the user pasted it), while it leads to the product's page;
 2. the product's stored link, when this user created the product (it is the
    link they gave, or one built for them);
 3. a link built from the source's tracking id and link template on the
@@ -86,7 +86,7 @@ def line_link(
     link_template: str | None,
 ) -> LineLink:
     """The link USER_ID checks out with for one cart line (the module's docstring says which)."""
-    if own_link:
+    if own_link and _leads_to(own_link, canonical_url):
         return LineLink(own_link, personal=True)
     ours = built_link(
         build_page(canonical_url, stored_link), tracking_id=tracking_id, link_template=link_template
@@ -98,6 +98,17 @@ def line_link(
     if not carries_affiliate_id(stored_link):
         return LineLink(stored_link, personal=False)
     return LineLink(None, personal=False, problem=NO_LINK)
+
+
+def _leads_to(link: str, canonical_url: str | None) -> bool:
+    """True when LINK is a link to the page CANONICAL_URL (or the product has no page to compare):
+    a line's own link stops counting once the product's page is changed (product edit --url)."""
+    if canonical_url is None:
+        return True
+    try:
+        return stores.normalize_url(link) == canonical_url
+    except (UsageError, ValueError):
+        return False
 
 
 def own_link(
