@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 from conftest import invoke
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 PW = "links-pw-1"
 POISON = "https://www.amazon.com/dp/B0POISON01?tag=bobtag-20"
@@ -371,3 +373,60 @@ def test_import_of_an_own_link_without_an_affiliate_id_keeps_none(two, tmp_path)
     ok(cli("cart", "import", str(path)))
     (item,) = json.loads(ok(cli("cart", "export")).stdout)["items"]
     assert item["own_link"] is None
+
+
+# ---------------------------------------------------------------- the rule, for any page and any link
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    page=st.sampled_from(
+        [
+            "https://www.amazon.com/dp/B0C1234567",
+            "https://www.amazon.co.uk/Blue-Mug/dp/B0C1234568?th=1",
+            "https://www.ebay.com/itm/256789012345",
+            "https://www.etsy.com/listing/5556667778/linen-apron",
+            "https://www.walmart.com/ip/kettle/123456789",
+            "https://www.aliexpress.com/item/1005001234567890.html",
+            "https://tees.example/products/tee?variant=4242",
+        ]
+    ),
+    form=st.sampled_from(["param", "awin", "impact", "cj", "partnerize"]),
+    tracking_id=st.sampled_from([None, "site-20", "5338000000"]),
+    template=st.sampled_from([None, ETSY_TEMPLATE]),
+    creator=st.sampled_from([2, None]),
+)
+def test_no_one_checks_out_with_another_users_id(page, form, tracking_id, template, creator):
+    """Whatever the page, the form of Bob's link and the source's settings, Ann (user 1) never gets
+    Bob's (user 2's) id; Bob gets his link. A store's own affiliate parameter (Amazon's tag, eBay's
+    campid, AliExpress' aff_fcid) is an id only on that store's pages: elsewhere it is part of the page."""
+    from ishop4u_cli import stores
+    from ishop4u_cli.services import line_links
+
+    bob_id = "bobid77"
+    sep = "&" if "?" in page else "?"
+    params = {"amazon": "tag", "ebay": "campid", "aliexpress": "aff_fcid"}
+    param = next((name for host, name in params.items() if f".{host}." in page), None)
+    assume(form != "param" or param is not None)
+    link = {
+        "param": f"{page}{sep}{param}={bob_id}-20",
+        "awin": f"https://www.awin1.com/cread.php?awinmid=1&awinaffid={bob_id}&ued={quote(page, safe='')}",
+        "impact": f"https://example.sjv.io/c/{bob_id}/567/890?u={quote(page, safe='')}",
+        "cj": f"https://www.anrdoezrs.net/links/{bob_id}/type/dlg/{page}",
+        "partnerize": f"https://prf.hn/click/camref:{bob_id}/destination:{quote(page, safe='')}",
+    }[form]
+    assume(template is None or tracking_id is not None)  # source edit refuses a template without its tag
+    stored = stores.affiliate_link(link, tracking_id=tracking_id, link_template=template)
+    canonical = stores.normalize_url(link)
+    common = dict(
+        stored_link=stored, canonical_url=canonical, tracking_id=tracking_id, link_template=template
+    )
+    ann = line_links.line_link(user_id=1, own_link=None, created_by=creator, **common)
+    assert ann.url is not None and bob_id not in ann.url
+    assert not ann.personal
+    # Bob, who created it (or pasted it onto his line), checks out with his link.
+    assert line_links.line_link(user_id=2, own_link=None, created_by=2, **common).url == stored
+    own = line_links.own_link(link, canonical_url=canonical, tracking_id=tracking_id, link_template=template)
+    assert own == stored
+    bob = line_links.line_link(user_id=2, own_link=own, created_by=None, **common)
+    assert (bob.url, bob.personal) == (stored, True)
