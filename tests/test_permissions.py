@@ -6,10 +6,12 @@ Ann's account is the database's first, so she is its admin; Bob's is the second.
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
+from terminal import run_at_terminal
 
 ANN_PW = "anns-own-pw"
 BOB_PW = "bobs-own-pw"
@@ -269,6 +271,21 @@ def test_the_last_admins_removal_makes_the_oldest_account_left_admin(cli, shared
     r = cli("user", "remove", "dee@example.com", "--password-stdin", "--yes", input="dees-own-pw\n")
     assert r.exit_code == 0 and "is the admin now" not in r.stderr
     assert scalar(engine, "SELECT count(*) FROM users") == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_removing_the_last_admin_asks_naming_who_succeeds(cli, shared, engine):
+    code, screen = run_at_terminal(["--db", cli.db_url, "user", "remove", "ann@example.com"], [ANN_PW, "n"])
+    assert code == 1, screen
+    assert (
+        "Remove Ann <ann@example.com> and their cart (0 items) for good; Bob <bob@example.com>, "
+        "the oldest account left, becomes the admin? [y/N]: "
+    ) in screen
+    assert scalar(engine, "SELECT count(*) FROM users") == 2
+    # Bob is no admin, so removing his account hands nothing on.
+    code, screen = run_at_terminal(["--db", cli.db_url, "user", "remove", "bob@example.com"], [BOB_PW, "n"])
+    assert code == 1, screen
+    assert "Remove Bob <bob@example.com> and their cart (0 items) for good? [y/N]: " in screen
 
 
 def test_a_single_user_database_works_as_before(cli, engine):
