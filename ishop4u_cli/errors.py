@@ -17,7 +17,7 @@ class ExitCode(IntEnum):
     DATABASE = 7  # cannot open, reach or migrate the database
     ALL_PAGES_FAILED = 8  # refresh: not one page could be read
     REFRESH_RUNNING = 9  # refresh: another refresh of the same database is running
-    NOT_ALLOWED = 10  # signed in, but only an admin (or the product's creator) may do that
+    NOT_ALLOWED = 10  # only an admin (or the product's creator) may do that; or db secure's rules refuse
     INTERRUPTED = 130  # Ctrl-C
     BROKEN_PIPE = 141  # stdout closed by its reader (`| head -1`), as a shell reports SIGPIPE
 
@@ -78,6 +78,8 @@ def translate(exc: BaseException) -> IshopError | None:
     if sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError):
         orig = getattr(exc, "orig", None)
         detail = str(orig if orig is not None else exc).strip().splitlines()[0]
+        if getattr(orig, "sqlstate", None) == "42501":  # insufficient_privilege: db secure's rules said no
+            return NotAllowed(f"the database refused: {detail}")
         if isinstance(exc, sa_exc.OperationalError):
             return DatabaseError(f"database error: {detail}")
         if isinstance(exc, sa_exc.IntegrityError):

@@ -359,3 +359,20 @@ def test_every_table_has_its_rule():
     readable = secure_sql.TABLES["users"][0].split("SELECT (", 1)[1].split(")", 1)[0].split(", ")
     columns = set(SQLModel.metadata.tables["users"].columns.keys())
     assert set(readable) == columns - {"password_hash"}
+
+
+def test_what_the_database_refuses_a_member_is_exit_10_not_a_database_error(secured: Shared):
+    """A refusal by db secure's rules (SQLSTATE 42501) reaches the user as 'not allowed' (10), one line."""
+    import sqlalchemy as sa
+
+    from ishop4u_cli.errors import ExitCode, translate
+
+    engine = sa.create_engine(secured.url(secured.bob))
+    try:
+        with engine.connect() as conn, pytest.raises(sa.exc.SQLAlchemyError) as caught:
+            conn.execute(sa.text("SELECT password_hash FROM users"))
+    finally:
+        engine.dispose()
+    error = translate(caught.value)
+    assert error is not None and error.exit_code == ExitCode.NOT_ALLOWED
+    assert str(error).startswith("the database refused: permission denied") and "\n" not in str(error)
