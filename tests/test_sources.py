@@ -241,3 +241,10 @@ def test_add_checks_its_link_template_too(cli, signed_in, db_rows):
         "42",
         "https://net.example/c/{tracking_id}?u={url}",
     )
+
+
+def test_api_names_and_tags_are_one_word(cli, signed_in):
+    for option, what in (("--api-name", "an api name"), ("--tag", "a tracking id")):
+        r = cli("source", "add", "Some Store", option, "two words")
+        assert r.exit_code == 2, r
+        assert r.stderr.strip() == f"Error: {what} is one word of at most 100 characters: 'two words'"

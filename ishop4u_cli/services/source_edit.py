@@ -60,14 +60,20 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
-def clean_api_name(api_name: str) -> str | None:
-    """Lower case, no spaces ('' clears it)."""
-    cleaned = api_name.strip().lower()
+def _one_word(value: str, what: str, *, lower: bool = False) -> str | None:
+    """VALUE without surrounding blanks (LOWER: in lower case), when it is one word of at most
+    NAME_MAX characters; '' is None."""
+    cleaned = value.strip().lower() if lower else value.strip()
     if not cleaned:
         return None
     if any(ch.isspace() for ch in cleaned) or len(cleaned) > NAME_MAX:
-        raise UsageError(f"an api name is one word of at most {NAME_MAX} characters: {api_name!r}")
+        raise UsageError(f"{what} is one word of at most {NAME_MAX} characters: {value!r}")
     return cleaned
+
+
+def clean_api_name(api_name: str) -> str | None:
+    """Lower case, no spaces ('' clears it)."""
+    return _one_word(api_name, "an api name", lower=True)
 
 
 def clean_base_url(base_url: str) -> str | None:
@@ -83,12 +89,7 @@ def clean_base_url(base_url: str) -> str | None:
 
 
 def clean_tracking_id(tag: str) -> str | None:
-    cleaned = tag.strip()
-    if not cleaned:
-        return None
-    if any(ch.isspace() for ch in cleaned) or len(cleaned) > NAME_MAX:
-        raise UsageError(f"a tracking id is one word of at most {NAME_MAX} characters: {tag!r}")
-    return cleaned
+    return _one_word(tag, "a tracking id")
 
 
 def clean_link_template(template: str) -> str | None:
