@@ -1,6 +1,6 @@
 """The cart: one per user, across every store.
 
-Adding is in services/cart_add.py (an atomic upsert; named here too). Each
+Adding is in services/cart_add.py (an atomic upsert). Each
 line checks out with the link services/line_links.py gives it: the user's own
 pasted link, the product's link when it is theirs or ours, else one built from
 the source's tracking id, never another user's affiliate id.
@@ -23,14 +23,7 @@ from ishop4u_cli import ids, money
 from ishop4u_cli.errors import NotFound, UsageError
 from ishop4u_cli.services import line_links
 from ishop4u_cli.services import sources as sources_service
-from ishop4u_cli.services.cart_add import Added, add_items  # noqa: F401 - named here too
-from ishop4u_cli.services.cart_items import (  # noqa: F401 - QTY_MIN, QTY_MAX: the cart's rules, named here too
-    QTY_MAX,
-    QTY_MIN,
-    ItemRequest,
-    check_quantity,
-    clean_notes,
-)
+from ishop4u_cli.services.cart_items import check_quantity, clean_notes
 from ishop4u_cli.tables import cart_items, page_checks, products, sources
 
 # ---------------------------------------------------------------- reading

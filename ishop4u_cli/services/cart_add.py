@@ -8,7 +8,6 @@ The insert also keeps the product's price as it was when the item entered the
 cart (price_when_added); the update leaves it, so a re-add keeps the first.
 A page pasted with the user's own affiliate link keeps that link on their line
 (services/line_links.py says whose link a line checks out with).
-services/cart.py names these too: `cart_service.add_items`.
 """
 
 from __future__ import annotations

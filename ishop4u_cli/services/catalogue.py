@@ -30,10 +30,9 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ishop4u_cli import stores
 from ishop4u_cli.errors import UsageError
-from ishop4u_cli.services import auth, cart_items, refresh_pool
-from ishop4u_cli.services import cart as cart_service
+from ishop4u_cli.services import auth, cart_add, cart_items, refresh_pool
 from ishop4u_cli.services import products as products_service
-from ishop4u_cli.services.cart import Added
+from ishop4u_cli.services.cart_add import Added
 from ishop4u_cli.services.cart_items import ItemRequest
 from ishop4u_cli.services.products import AddResult, NewProduct
 
@@ -152,7 +151,7 @@ def add(
         stored = db.transaction(lambda s: [products_service.add_product(s, _page_of(r)) for r in requests])
         return Catalogued(products=stored, cart=[], warnings=warnings)
     lines = db.transaction(
-        lambda s: cart_service.add_items(
+        lambda s: cart_add.add_items(
             s,
             user_id=auth.current_user(s).id,
             requests=requests,

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from ishop4u_cli import db
 from ishop4u_cli.services import cart as cart_service
+from ishop4u_cli.services import cart_add, source_edit
 from ishop4u_cli.services import checkout as checkout_service
 from ishop4u_cli.services import products as products_service
-from ishop4u_cli.services import source_edit
 from ishop4u_cli.services import users as users_service
 from ishop4u_cli.services.cart import Cart
+from ishop4u_cli.services.cart_items import ItemRequest
 from ishop4u_cli.services.checkout import OTHER_SHOPS, Checkout
 from ishop4u_cli.services.products import StoredProduct
 
@@ -101,10 +102,10 @@ def run_demo(directory: Path, *, say: Callable[[str], None] = lambda _text: None
                 new = products_service.parse_new_product(url, name=name, price=price, currency=currency)
                 result = products_service.add_product(session, new, created_by=user_id)
                 added.append(result.product)
-                cart_service.add_items(
+                cart_add.add_items(
                     session,
                     user_id=user_id,
-                    requests=[cart_service.ItemRequest(label=url, product_id=result.product.id)],
+                    requests=[ItemRequest(label=url, product_id=result.product.id)],
                     quantity=quantity,
                     notes=notes,
                 )
@@ -113,10 +114,10 @@ def run_demo(directory: Path, *, say: Callable[[str], None] = lambda _text: None
 
         # Adding again adds to the quantity (one atomic upsert).
         with db.session_scope(engine) as session:
-            cart_service.add_items(
+            cart_add.add_items(
                 session,
                 user_id=user_id,
-                requests=[cart_service.ItemRequest(label="again", product_id=added[1].id)],
+                requests=[ItemRequest(label="again", product_id=added[1].id)],
                 quantity=2,
             )
         say(f"Added 2 more of product {added[1].id}: ishop4u cart add {added[1].id} --qty 2")

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from ishop4u_cli import money, stores
 from ishop4u_cli.errors import UsageError
 from ishop4u_cli.services import cart as cart_service
+from ishop4u_cli.services import cart_items as cart_rules
 from ishop4u_cli.services import history, line_links
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services.transfer.bulk import (
@@ -162,9 +163,9 @@ def _quantity(row: Row) -> int:
             value = int(text)
     elif isinstance(value, Decimal):  # 1.5 or 2.0 in JSON: not a whole number of items
         raise UsageError(
-            f"a quantity is a whole number from {cart_service.QTY_MIN} to {cart_service.QTY_MAX}, not {value}"
+            f"a quantity is a whole number from {cart_rules.QTY_MIN} to {cart_rules.QTY_MAX}, not {value}"
         )
-    return cart_service.check_quantity(value)
+    return cart_rules.check_quantity(value)
 
 
 def _added_at(row: Row) -> datetime | None:
@@ -231,7 +232,7 @@ def _cart_entry(row: Row, cache: SourceCache, default_currency: str) -> _CartEnt
             where=where,
             product=product,
             quantity=_quantity(row),
-            notes=cart_service.clean_notes(notes) if notes is not None else None,
+            notes=cart_rules.clean_notes(notes) if notes is not None else None,
             added_at=_added_at(row),
             price_when_added=when_added,
             own_link=own,
