@@ -10,6 +10,7 @@ failure. Screenshots land under the test's tmp_path.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import stat
@@ -245,9 +246,7 @@ def _missing_browser() -> str | None:
     for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not path.is_file():
             return f"{path} not found: install Debian's {package} (apt-get install chromium chromium-driver)"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("selenium") is None:
         return "selenium is not installed: pip install -e '.[test]'"
     return None
 
@@ -309,7 +308,7 @@ def assert_no_dialog(driver) -> None:
     from selenium.common.exceptions import NoAlertPresentException
 
     with pytest.raises(NoAlertPresentException):
-        driver.switch_to.alert  # noqa: B018 (reading it is the check)
+        _ = driver.switch_to.alert  # reading it is the check
 
 
 @pytest.fixture

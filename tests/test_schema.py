@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -120,7 +121,7 @@ def test_models_match_the_migrations(engine):
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import ishop4u_cli.models  # noqa: F401
+    importlib.import_module("ishop4u_cli.models")  # defines the tables in SQLModel.metadata
 
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})

@@ -514,7 +514,10 @@ def test_cart_round_trip_csv_into_a_fresh_database(cli, second_db, tmp_path):
     back_json = json.loads(invoke(["--db", second_db, "cart", "export"]).stdout)
     assert without_ids(back_json) == without_ids(json.loads(exported_json))
     back_csv = invoke(["--db", second_db, "cart", "export", "--format", "csv"]).stdout
-    drop_id = lambda text: [line.split(",", 1)[1] for line in text.splitlines()[1:]]  # noqa: E731
+
+    def drop_id(text: str) -> list[str]:
+        return [line.split(",", 1)[1] for line in text.splitlines()[1:]]
+
     assert drop_id(back_csv) == drop_id(exported_csv)
 
 
@@ -639,7 +642,10 @@ def test_cart_import_from_stdin_reads_cart_list_json(cli, engine, tmp_path):
     assert count(engine, "products") == 4
     assert count(engine, "cart_items") == 8  # Ann's four lines, and now Bob's
     mine = cli("cart", "list", "--json")
-    strip = lambda doc: [{k: v for k, v in i.items() if k != "added_at"} for i in json.loads(doc)["items"]]  # noqa: E731
+
+    def strip(doc: str) -> list[dict]:
+        return [{k: v for k, v in i.items() if k != "added_at"} for i in json.loads(doc)["items"]]
+
     assert strip(mine.stdout) == strip(listed.stdout)
 
 
