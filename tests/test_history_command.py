@@ -194,3 +194,24 @@ def test_no_chart_on_a_narrow_terminal_or_with_one_price(cli, signed_in, engine,
     )
     assert code == 0
     assert "┌" not in screen and "Current: 21.00 USD" in ANSI.sub("", screen)
+
+
+def test_the_chart_draws_a_price_as_held_until_the_next_read(cli, signed_in, engine, mug):
+    """10.00, then 20.00 an hour later: a flat line, then a step up at the second read; never a slope."""
+    observe(engine, mug, ("10.00", "USD", "in_stock", "page"), ("20.00", "USD", "in_stock", "page"))
+    code, screen, _ = run_with_terminal_on(
+        "stdout", ["--db", cli.db_url, "product", "history", str(mug)], columns=80
+    )
+    assert code == 0
+    lines = ANSI.sub("", screen).splitlines()
+    top = next(n for n, line in enumerate(lines) if "┌" in line)
+    bottom = next(n for n, line in enumerate(lines) if "└" in line)
+    left = lines[top].index("┌") + 1
+    rows = [line[left:].rstrip().rstrip("│") for line in lines[top + 1 : bottom]]
+    inked = [[col for col, ch in enumerate(row) if "\u2801" <= ch <= "\u28ff"] for row in rows]
+    flat = max(inked, key=len)  # the row of 10.00, held for the whole hour
+    width = max(flat)
+    assert len(flat) > width * 0.9
+    for cols in inked:
+        if cols is not flat:  # every other row: only the step at the right edge, nothing in between
+            assert all(col >= width - 1 for col in cols), (cols, rows)

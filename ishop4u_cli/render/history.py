@@ -130,9 +130,17 @@ def _chart(h: ProductHistory) -> None:
     plt.clear_figure()
     plt.date_form("Y-m-d H:M:S")
     plt.plot_size(min(console.width, CHART_MAX_WIDTH), CHART_HEIGHT)
-    dates = [o.observed_at.strftime("%Y-%m-%d %H:%M:%S") for o in points]
-    # Floats only as positions on the drawing: every price printed as text stays a Decimal.
-    plt.plot(dates, [float(o.price) for o in points], marker="braille")  # type: ignore[arg-type]
+    # A price holds until the next observation: drawn as steps, never as a slope between two reads.
+    dates: list[str] = []
+    prices: list[float] = []  # floats only as positions on the drawing: every price printed stays a Decimal
+    for n, o in enumerate(points):
+        when = o.observed_at.strftime("%Y-%m-%d %H:%M:%S")
+        if n:
+            dates.append(when)
+            prices.append(float(points[n - 1].price))  # type: ignore[arg-type]
+        dates.append(when)
+        prices.append(float(o.price))  # type: ignore[arg-type]
+    plt.plot(dates, prices, marker="braille")
     # The name may come from a page: no escape sequence of its own reaches Text.from_ansi.
     plt.title(f"{printable(h.product.name)} ({h.currency})")
     plt.xlabel("UTC")
