@@ -24,7 +24,8 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+
+from ishop4u_cli.stores.urls import host_of
 
 PER_HOST = 2
 MAX_RETRY_AFTER = 60.0  # seconds; a store asking for longer fails the page for this run
@@ -55,13 +56,6 @@ class Outcome:
 # READ(job, deadline) -> a result; RETRY(result) -> seconds to wait before reading again, or None.
 Read = Callable[[Job, float], Any]
 Retry = Callable[[Any], float | None]
-
-
-def host_of(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 def read_all(
