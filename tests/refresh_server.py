@@ -156,6 +156,20 @@ class Handler(BaseHTTPRequestHandler):
         return status
 
 
+def sign_up_ann(cli):
+    """Sign Ann up (and in) through CLI; CLI, for the tests' `ann` fixture."""
+    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="secret-pw\n")
+    assert r.exit_code == 0, r
+    return cli
+
+
+def add_to_cart(cli, *urls: str) -> list[int]:
+    """Put the pages in the signed-in user's cart (their pages read now); their product ids."""
+    r = cli("cart", "add", *urls, "--json")
+    assert r.exit_code == 0, r
+    return [a["product_id"] for a in json.loads(r.stdout)["added"]]
+
+
 @contextlib.contextmanager
 def serve_store(hosts: int = 3) -> Iterator[Store]:
     """One Store served on 127.0.0.2 ... 127.0.0.(HOSTS + 1) until the block ends."""

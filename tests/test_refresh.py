@@ -13,7 +13,7 @@ from email.utils import formatdate
 
 import pytest
 import sqlalchemy as sa
-from refresh_server import serve_store
+from refresh_server import add_to_cart, serve_store, sign_up_ann
 
 from ishop4u_cli.services import page_data
 
@@ -26,16 +26,7 @@ def store():
 
 @pytest.fixture
 def ann(cli):
-    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="secret-pw\n")
-    assert r.exit_code == 0, r
-    return cli
-
-
-def add(cli, *urls: str) -> list[int]:
-    """Put the pages in Ann's cart (their pages read now); their product ids."""
-    r = cli("cart", "add", *urls, "--json")
-    assert r.exit_code == 0, r
-    return [a["product_id"] for a in json.loads(r.stdout)["added"]]
+    return sign_up_ann(cli)
 
 
 def refresh_doc(cli, *args: str, code: int = 0) -> dict:
@@ -84,7 +75,7 @@ def test_refresh_records_prices_stock_and_statuses(ann, store, engine):
     mug = store.add("/mug", price="10.00")
     lamp = store.add("/lamp", host=1, name="Desk Lamp", price="25.00")
     kettle = store.add("/kettle", host=2, name="Kettle", price="40.00")
-    mug_id, lamp_id, kettle_id = add(ann, mug, lamp, kettle)
+    mug_id, lamp_id, kettle_id = add_to_cart(ann, mug, lamp, kettle)
     before = {pid: len(page_observations(engine, pid)) for pid in (mug_id, lamp_id, kettle_id)}
 
     store.pages["/mug"].price = "8.50"  # the price fell
@@ -128,7 +119,7 @@ def test_refresh_records_prices_stock_and_statuses(ann, store, engine):
 
 
 def test_a_304_is_unchanged_and_adds_no_observation(ann, store, engine):
-    (pid,) = add(ann, store.add("/mug", etag=True))
+    (pid,) = add_to_cart(ann, store.add("/mug", etag=True))
     refresh_doc(ann)  # learns the page's ETag
     count = len(page_observations(engine, pid))
     etag = page_check(engine, pid)["etag"]
@@ -148,7 +139,7 @@ def test_a_304_is_unchanged_and_adds_no_observation(ann, store, engine):
 
 
 def test_a_page_that_changes_currency_records_the_new_one(ann, store, engine):
-    (pid,) = add(ann, store.add("/mug", price="10.00", currency="USD"))
+    (pid,) = add_to_cart(ann, store.add("/mug", price="10.00", currency="USD"))
     store.pages["/mug"].price, store.pages["/mug"].currency = "9.00", "EUR"
     p = by_id(refresh_doc(ann))[pid]
     assert (p["status"], p["old_price"], p["old_currency"], p["new_price"], p["currency"]) == (
@@ -178,7 +169,7 @@ def test_a_page_that_changes_currency_records_the_new_one(ann, store, engine):
     ],
 )
 def test_a_failure_keeps_the_last_good_price_and_is_shown(ann, store, engine, change, reason):
-    _, bad = add(ann, store.add("/good", name="Good Mug"), store.add("/bad", host=1, name="Bad Mug"))
+    _, bad = add_to_cart(ann, store.add("/good", name="Good Mug"), store.add("/bad", host=1, name="Bad Mug"))
     count = len(page_observations(engine, bad))
     for key, value in change.items():
         setattr(store.pages["/bad"], key, value)
@@ -202,7 +193,7 @@ def test_a_failure_keeps_the_last_good_price_and_is_shown(ann, store, engine, ch
 
 
 def test_every_page_failed_is_exit_8(ann, store):
-    add(ann, store.add("/a"), store.add("/b", host=1))
+    add_to_cart(ann, store.add("/a"), store.add("/b", host=1))
     store.pages["/a"].status = store.pages["/b"].status = 503
     r = ann("refresh")
     assert r.exit_code == 8, r
@@ -212,7 +203,7 @@ def test_every_page_failed_is_exit_8(ann, store):
 
 
 def test_quiet_prints_nothing_without_alerts(ann, store):
-    add(ann, store.add("/a"), store.add("/b", host=1))
+    add_to_cart(ann, store.add("/a"), store.add("/b", host=1))
     store.pages["/a"].price = "5.00"
     store.pages["/b"].status = 500
     r = ann("refresh", "--quiet")
@@ -224,7 +215,7 @@ def test_quiet_prints_nothing_without_alerts(ann, store):
 
 @pytest.mark.parametrize("when", ["seconds", "date"])
 def test_retry_after_is_honoured(ann, store, when):
-    (pid,) = add(ann, store.add("/busy"))
+    (pid,) = add_to_cart(ann, store.add("/busy"))
     page = store.pages["/busy"]
     page.status, page.failures, page.price = 429 if when == "seconds" else 503, 1, "9.00"
     page.retry_after = "1" if when == "seconds" else formatdate(time.time() + 2, usegmt=True)
@@ -237,7 +228,7 @@ def test_retry_after_is_honoured(ann, store, when):
 
 
 def test_retry_after_longer_than_60_s_or_the_time_limit_fails_the_page(ann, store, monkeypatch):
-    slow, later = add(ann, store.add("/slow"), store.add("/later", host=1))
+    slow, later = add_to_cart(ann, store.add("/slow"), store.add("/later", host=1))
     store.pages["/slow"].status, store.pages["/slow"].retry_after = 429, "120"
     store.pages["/later"].status, store.pages["/later"].retry_after = 503, "30"
     monkeypatch.setenv("ISHOP4U_REFRESH_TIMEOUT", "5")
@@ -256,7 +247,7 @@ def test_retry_after_longer_than_60_s_or_the_time_limit_fails_the_page(ann, stor
 
 def test_at_most_two_pages_at_once_per_host_and_jobs_overall(ann, store):
     urls = [store.add(f"/p{n}", host=n % 3, name=f"Thing {n}", delay=0.3) for n in range(12)]
-    ids = add(ann, *urls)
+    ids = add_to_cart(ann, *urls)
     store.reset_counts()
     assert refresh_doc(ann)["totals"]["unchanged"] == 12
     assert max(store.peak_per_host.values()) == 2  # 4 pages a host, 2 at a time
@@ -275,7 +266,7 @@ def test_at_most_two_pages_at_once_per_host_and_jobs_overall(ann, store):
 def test_cart_add_reads_several_pages_at_once_within_the_per_host_limit(ann, store):
     urls = [store.add(f"/p{n}", host=n % 2, name=f"Thing {n}", delay=0.3) for n in range(6)]
     store.reset_counts()
-    ids = add(ann, *urls)
+    ids = add_to_cart(ann, *urls)
     assert len(ids) == 6
     assert store.peak_total > 1  # read at once, not one after another
     assert max(store.peak_per_host.values()) == 2
@@ -283,7 +274,7 @@ def test_cart_add_reads_several_pages_at_once_within_the_per_host_limit(ann, sto
 
 @pytest.mark.parametrize("jobs", ["0", "65", "-1", "many"])
 def test_jobs_out_of_range_is_a_usage_error(ann, store, db_rows, jobs):
-    add(ann, store.add("/a"))
+    add_to_cart(ann, store.add("/a"))
     before = db_rows()
     store.reset_counts()
     r = ann("refresh", "--jobs", jobs)
@@ -310,7 +301,7 @@ def test_empty_cart_is_nothing_to_refresh(ann):
 
 
 def test_ids_all_and_source_choose_the_products(ann, store, db_rows):
-    in_cart, other = add(ann, store.add("/a")), None
+    in_cart, other = add_to_cart(ann, store.add("/a")), None
     r = ann("product", "add", store.add("/b", host=1, name="Not in cart"), "--json")
     assert r.exit_code == 0, r
     other = json.loads(r.stdout)["id"]
@@ -330,7 +321,7 @@ def test_ids_all_and_source_choose_the_products(ann, store, db_rows):
 
 
 def test_refresh_needs_a_signed_in_user(ann, store):
-    add(ann, store.add("/a"))
+    add_to_cart(ann, store.add("/a"))
     assert ann("user", "logout").exit_code == 0
     store.reset_counts()
     r = ann("refresh")
@@ -349,7 +340,7 @@ def test_an_affiliate_redirect_is_never_followed(ann, store):
 def test_the_run_ends_at_its_time_limit(ann, store, monkeypatch):
     import threading
 
-    ids = add(ann, *(store.add(f"/p{n}", name=f"Thing {n}") for n in range(4)))
+    ids = add_to_cart(ann, *(store.add(f"/p{n}", name=f"Thing {n}") for n in range(4)))
     never = threading.Event()
     for page in store.pages.values():
         page.stall = never

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
-from refresh_server import serve_store
+from refresh_server import add_to_cart, serve_store, sign_up_ann
 from terminal import run_with_terminal_on
 
 
@@ -26,15 +26,7 @@ def store():
 
 @pytest.fixture
 def ann(cli):
-    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="secret-pw\n")
-    assert r.exit_code == 0, r
-    return cli
-
-
-def add(cli, *urls: str) -> list[int]:
-    r = cli("cart", "add", *urls, "--json")
-    assert r.exit_code == 0, r
-    return [a["product_id"] for a in json.loads(r.stdout)["added"]]
+    return sign_up_ann(cli)
 
 
 def prices(cli) -> dict[int, str | None]:
@@ -79,7 +71,7 @@ def page_reads(engine, ids: list[int]) -> int:
 def test_a_refresh_stopped_in_the_middle_keeps_what_it_wrote(ann, store, engine, how):
     stuck = threading.Event()
     fast = [store.add(f"/fast{n}", host=n, name=f"Fast {n}") for n in range(3)]
-    *fast_ids, stuck_id = add(ann, *fast, store.add("/stuck", host=0, name="Stuck"))
+    *fast_ids, stuck_id = add_to_cart(ann, *fast, store.add("/stuck", host=0, name="Stuck"))
     for page in store.pages.values():
         page.price = "7.00"
     store.pages["/stuck"].stall = stuck
@@ -112,7 +104,7 @@ def test_a_refresh_stopped_in_the_middle_keeps_what_it_wrote(ann, store, engine,
 
 
 def test_two_refreshes_at_once_the_second_says_one_is_running(ann, store, db_rows):
-    add(ann, store.add("/stuck"), store.add("/other", host=1))
+    add_to_cart(ann, store.add("/stuck"), store.add("/other", host=1))
     stuck = threading.Event()
     store.pages["/stuck"].stall = stuck
     store.reset_counts()  # the pages were read by cart add
@@ -138,7 +130,7 @@ def test_two_refreshes_at_once_the_second_says_one_is_running(ann, store, db_row
 
 
 def test_progress_bar_on_a_terminal_and_none_when_piped(ann, store):
-    add(ann, store.add("/a"), store.add("/b", host=1))
+    add_to_cart(ann, store.add("/a"), store.add("/b", host=1))
     store.pages["/a"].delay = store.pages["/b"].delay = 0.5  # long enough for the bar to be drawn
     code, screen, out = run_with_terminal_on("stderr", ["--db", ann.db_url, "refresh"], timeout=60)
     assert (code, out) == (0, ""), screen
@@ -201,7 +193,7 @@ def receiver(monkeypatch):
 
 
 def test_a_watched_price_drop_alerts_once_through_apprise(ann, store, receiver, monkeypatch):
-    (pid,) = add(ann, store.add("/mug", price="20.00"))
+    (pid,) = add_to_cart(ann, store.add("/mug", price="20.00"))
     r = ann("product", "watch", str(pid), "--below", "15")
     assert r.exit_code == 0, r
 
@@ -233,7 +225,7 @@ def test_a_watched_price_drop_alerts_once_through_apprise(ann, store, receiver, 
 
 
 def test_an_unreachable_notification_url_is_a_warning_and_loses_nothing(ann, store, receiver):
-    (pid,) = add(ann, store.add("/mug", price="20.00"))
+    (pid,) = add_to_cart(ann, store.add("/mug", price="20.00"))
     assert ann("product", "watch", str(pid), "--below", "15").exit_code == 0
     store.pages["/mug"].price = "12.00"
     receiver.close()  # nobody listens there now
