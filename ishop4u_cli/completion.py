@@ -178,8 +178,13 @@ def _signed_in_user(rows: Rows, key: str | None) -> int | None:
     """The id of the user signed in to this database on this machine, as auth checks it.
 
     Read-only: the old single session file (before sessions were per database)
-    counts when this database knows its token, but is not taken over here.
+    counts when this database knows its token, but is not taken over here; an
+    expired session (auth's rule, $ISHOP4U_SESSION_DAYS) counts as nobody and
+    is left for the next command to delete.
     """
+    from datetime import timedelta
+
+    from ishop4u_cli import settings
     from ishop4u_cli.services import session_files
 
     if key is None:
@@ -190,10 +195,17 @@ def _signed_in_user(rows: Rows, key: str | None) -> int | None:
     if claim is None:
         return None
     found = rows(
-        "SELECT user_id FROM sessions WHERE token_hash = :token_hash",
+        "SELECT user_id, COALESCE(last_used_at, created_at), CURRENT_TIMESTAMP FROM sessions"
+        " WHERE token_hash = :token_hash",
         token_hash=session_files.token_hash(claim.token),
     )
-    return claim.user_id if found == [(claim.user_id,)] else None
+    if len(found) != 1 or found[0][0] != claim.user_id:
+        return None
+    _, last_used, now = found[0]
+    lifetime = timedelta(days=settings.session_days())
+    if session_files.expired(session_files.utc(last_used), session_files.utc(now), lifetime):
+        return None
+    return claim.user_id
 
 
 class _Opened:

@@ -159,6 +159,32 @@ def test_nothing_for_a_session_that_does_not_check_out(shop):
     assert values(["ishop4u", "--db", shop, "cart", "update", ""]) == []
 
 
+def test_nothing_for_the_cart_of_an_expired_session(shop, engine):
+    """auth's rule: unused for longer than $ISHOP4U_SESSION_DAYS (30 by default) is signed out."""
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    def unused_for(days: int) -> None:
+        used = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE sessions SET last_used_at = :used"), {"used": used})
+
+    unused_for(29)
+    assert values(["ishop4u", "--db", shop, "cart", "update", ""]) == ["1", "3"]
+    assert values(["ishop4u", "--db", shop, "cart", "update", ""], env={"ISHOP4U_SESSION_DAYS": "28"}) == []
+    unused_for(31)
+    assert values(["ishop4u", "--db", shop, "cart", "update", ""]) == []
+    assert values(["ishop4u", "--db", shop, "cart", "update", ""], env={"ISHOP4U_SESSION_DAYS": "32"}) == [
+        "1",
+        "3",
+    ]
+    assert values(["ishop4u", "--db", shop, "cart", "update", ""], env={"ISHOP4U_SESSION_DAYS": "x"}) == []
+    with engine.connect() as conn:  # completion only reads: the expired row is the next command's to delete
+        assert conn.execute(sa.text("SELECT count(*) FROM sessions")).scalar() == 1
+    assert values(["ishop4u", "--db", shop, "product", "show", ""]) == ["1", "2", "3"]  # no one needed
+
+
 def test_nothing_when_not_at_the_newest_revision_and_never_migrates(shop, engine):
     import sqlalchemy as sa
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import secrets
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
@@ -82,13 +82,6 @@ class _Found:
     now: datetime  # the database's clock, read with the row
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """VALUE as a naive UTC time, as the tables keep them (PostgreSQL hands CURRENT_TIMESTAMP aware)."""
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
 def _find(session: Session, claim: SessionFile) -> _Found | None:
     """CLAIM's session and account, if the file names that account too (expired or not)."""
     stmt = (
@@ -103,9 +96,9 @@ def _find(session: Session, claim: SessionFile) -> _Found | None:
     row = session.exec(stmt).first()
     if row is None or row.id != claim.user_id:  # no such session, or a file edited to name someone else
         return None
-    now = _utc(row.now)
+    now = files.utc(row.now)
     assert now is not None
-    return _Found(user=users_service.account_from_row(row), last_used=_utc(row.last_used), now=now)
+    return _Found(user=users_service.account_from_row(row), last_used=files.utc(row.last_used), now=now)
 
 
 def _lifetime() -> timedelta:
@@ -116,8 +109,7 @@ def _lifetime() -> timedelta:
 
 
 def _expired(found: _Found, lifetime: timedelta) -> bool:
-    # A session with no time at all cannot show it is fresh.
-    return found.last_used is None or found.now - found.last_used > lifetime
+    return files.expired(found.last_used, found.now, lifetime)
 
 
 def _lookup(session: Session, claim: SessionFile) -> Account | None:

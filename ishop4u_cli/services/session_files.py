@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,30 @@ class SessionFile:
 def token_hash(token: str) -> str:
     """What the database keeps of a token."""
     return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+# ---------------------------------------------------------------- lifetime
+
+
+def utc(value: datetime | str | None) -> datetime | None:
+    """VALUE as a naive UTC time, as the tables keep them.
+
+    PostgreSQL hands CURRENT_TIMESTAMP aware; the standard library's sqlite3
+    (completion) hands times as text.
+    """
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def expired(last_used: datetime | None, now: datetime, lifetime: timedelta) -> bool:
+    """Whether a session last used at LAST_USED (else created) has gone unused for longer than LIFETIME.
+
+    NOW is the database's clock. A session with no time at all cannot show it is fresh.
+    """
+    return last_used is None or now - last_used > lifetime
 
 
 # ---------------------------------------------------------------- names
