@@ -75,6 +75,7 @@ class StoreGroup:
     lines: list[CartLine]
     subtotals: dict[str, Decimal]  # per currency
     unpriced: int  # lines without a price, not in the subtotals
+    tracking_id: str | None = None  # the source's, as read with the lines (checkout's store-cart links)
 
 
 @dataclass(frozen=True)
@@ -161,18 +162,34 @@ def _row_to_line(row: sa.Row) -> CartLine:
     )
 
 
+def _in_store(source_id: int | None) -> sa.ColumnElement[bool]:
+    """Products filed under SOURCE_ID; None: the products without a source."""
+    column = products.c.affiliate_source_id
+    return column.is_(None) if source_id is None else column == source_id
+
+
 def get_cart(session: Session, *, user_id: int, source: str | None = None) -> Cart:
     """The user's cart grouped by store (by name; items with no store last)."""
     stmt = _lines_select(user_id)
     if source is not None:
-        found = sources_service.find_source(session, source)
-        stmt = stmt.where(products.c.affiliate_source_id == found.id)
+        stmt = stmt.where(_in_store(sources_service.find_source(session, source).id))
+    return _cart(session, stmt)
+
+
+def store_cart(session: Session, *, user_id: int, source_id: int | None) -> Cart:
+    """One store's part of the cart: SOURCE_ID's products (None: the products without a source)."""
+    return _cart(session, _lines_select(user_id).where(_in_store(source_id)))
+
+
+def _cart(session: Session, stmt: sa.Select) -> Cart:
     rows = session.exec(stmt.order_by(cart_items.c.added_at, cart_items.c.id)).all()
     by_store: dict[int | None, list[CartLine]] = {}
+    tracking: dict[int | None, str | None] = {}
     for row in rows:
         line = _row_to_line(row)
         by_store.setdefault(line.source_id, []).append(line)
-    groups = [_group(lines) for lines in by_store.values()]
+        tracking[line.source_id] = row.tracking_id
+    groups = [_group(lines, tracking[source_id]) for source_id, lines in by_store.items()]
     groups.sort(key=lambda g: (g.source is None, (g.source or "").lower(), g.source_id or 0))
     priced = [
         (line.currency, line.line_total) for g in groups for line in g.lines if line.line_total is not None
@@ -184,7 +201,7 @@ def get_cart(session: Session, *, user_id: int, source: str | None = None) -> Ca
     )
 
 
-def _group(lines: list[CartLine]) -> StoreGroup:
+def _group(lines: list[CartLine], tracking_id: str | None) -> StoreGroup:
     priced = [(line.currency, line.line_total) for line in lines if line.line_total is not None]
     return StoreGroup(
         source=lines[0].source,
@@ -192,6 +209,7 @@ def _group(lines: list[CartLine]) -> StoreGroup:
         lines=lines,
         subtotals=money.totals(priced),
         unpriced=sum(1 for line in lines if line.line_total is None),
+        tracking_id=tracking_id,
     )
 
 
@@ -220,14 +238,20 @@ class Selection:
 
 def select_items(session: Session, *, user_id: int, source: str | None = None) -> Selection:
     """The items of the cart, or of one source's part of it (`cart clear` asks about these)."""
+    if source is None:
+        return _selection(session, user_id)
+    return _selection(session, user_id, _in_store(sources_service.find_source(session, source).id))
+
+
+def select_store_items(session: Session, *, user_id: int, source_id: int | None) -> Selection:
+    """The items of SOURCE_ID's part of the cart (None: the products without a source)."""
+    return _selection(session, user_id, _in_store(source_id))
+
+
+def _selection(session: Session, user_id: int, *in_store: sa.ColumnElement[bool]) -> Selection:
     stmt = sa.select(cart_items.c.product_id).where(cart_items.c.user_id == user_id)
-    if source is not None:
-        found = sources_service.find_source(session, source)
-        stmt = stmt.where(
-            cart_items.c.product_id.in_(
-                sa.select(products.c.id).where(products.c.affiliate_source_id == found.id)
-            )
-        )
+    if in_store:
+        stmt = stmt.where(cart_items.c.product_id.in_(sa.select(products.c.id).where(*in_store)))
     return Selection(user_id, tuple(session.exec(stmt.order_by(cart_items.c.product_id)).scalars()))
 
 

@@ -95,34 +95,20 @@ def get_checkout(session: Session, *, user_id: int, source: str | None = None) -
 
     SOURCE 'other' (when no source has that name) is the products without a source.
     """
-    found = _resolve(session, source) if source is not None else None
-    cart = cart_service.get_cart(session, user_id=user_id, source=found.name if found else None)
-    if source is not None and found is None:  # only the products without a source
-        groups = [group for group in cart.groups if group.source_id is None]
-        cart = cart_service.Cart(
-            groups=groups,
-            totals=groups[0].subtotals if groups else {},
-            unpriced=groups[0].unpriced if groups else 0,
-        )
-    cache: dict[int, Source] = {}
-
-    def source_of(group: StoreGroup) -> Source | None:
-        if group.source_id is None:
-            return None
-        if group.source_id not in cache:
-            cache[group.source_id] = sources_service.get_source(session, group.source_id)
-        return cache[group.source_id]
-
+    if source is None:
+        found, cart = None, cart_service.get_cart(session, user_id=user_id)
+    else:
+        found = _resolve(session, source)
+        cart = cart_service.store_cart(session, user_id=user_id, source_id=found.id if found else None)
     return Checkout(
-        stores=[_store_checkout(group, source_of(group)) for group in cart.groups],
+        stores=[_store_checkout(group) for group in cart.groups],
         totals=cart.totals,
         unpriced=cart.unpriced,
         source=(found.name if found else OTHER_SHOPS) if source is not None else None,
     )
 
 
-def _store_checkout(group: StoreGroup, source: Source | None) -> StoreCheckout:
-    tracking_id = source.tracking_id if source else None
+def _store_checkout(group: StoreGroup) -> StoreCheckout:
     # Lines go to the store module their page belongs to (a source is usually one
     # store, but a user may file any page under any source). The links come in the
     # order the stores' api names first appear: Shopify shops and any other shop
@@ -146,7 +132,7 @@ def _store_checkout(group: StoreGroup, source: Source | None) -> StoreCheckout:
         ours = {id(wanted): line for _, wanted, line in entries}
         for store in dict.fromkeys(store for store, _, _ in entries):
             items = [wanted for owner, wanted, _ in entries if owner is store]
-            for link in store.cart_links(items, tracking_id=tracking_id):
+            for link in store.cart_links(items, tracking_id=group.tracking_id):
                 cart_links.append(link.url)
                 for held in link.items:
                     line = ours.get(id(held))
@@ -194,16 +180,10 @@ def _resolve(session: Session, store: str) -> Source | None:
         ) from None
 
 
-def _store_lines(session: Session, *, user_id: int, source: Source | None) -> list[CartLine]:
-    if source is not None:
-        return cart_service.get_cart(session, user_id=user_id, source=source.name).lines
-    cart = cart_service.get_cart(session, user_id=user_id)
-    return [line for group in cart.groups if group.source_id is None for line in group.lines]
-
-
 def store_items(session: Session, *, user_id: int, store: str) -> StoreItems:
     """The items of STORE (a source, or 'other') the cart holds."""
     source = _resolve(session, store)
-    lines = _store_lines(session, user_id=user_id, source=source)
-    selection = cart_service.Selection(user_id, tuple(sorted(line.product_id for line in lines)))
+    selection = cart_service.select_store_items(
+        session, user_id=user_id, source_id=source.id if source else None
+    )
     return StoreItems(source.name if source else None, selection)
