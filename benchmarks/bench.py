@@ -239,6 +239,33 @@ def write_cart_csv(path: Path, n: int, *, seed: int = 7) -> None:
             )
 
 
+# ---------------------------------------------------------------- what every benchmark script prints
+
+
+def machine() -> str:
+    return (
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def chosen_cases(parser: argparse.ArgumentParser, given: str, known: list[str]) -> set[str]:
+    """The groups named in --cases GIVEN (comma-separated); a usage error for one not in KNOWN."""
+    cases = {c.strip() for c in given.split(",") if c.strip()}
+    unknown = cases - set(known)
+    if unknown:
+        parser.error(f"unknown case {sorted(unknown)[0]!r}: use {', '.join(known[:-1])} or {known[-1]}")
+    return cases
+
+
+def report(results: list[tuple[str, bool | None]]) -> None:
+    """The closing table: each ratio or figure, met or MISSED against its target (blank: no target)."""
+    print("\nratios and targets")
+    for text, ok in results:
+        mark = "" if ok is None else ("met" if ok else "MISSED")
+        print(f"  [{mark:^6}] {text}")
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -255,10 +282,7 @@ def main() -> None:
         help="which groups to run, comma-separated: startup, bulk, scale (default: all)",
     )
     opts = parser.parse_args()
-    cases = {c.strip() for c in opts.cases.split(",") if c.strip()}
-    unknown = cases - {"startup", "bulk", "scale"}
-    if unknown:
-        parser.error(f"unknown case {sorted(unknown)[0]!r}: use startup, bulk or scale")
+    cases = chosen_cases(parser, opts.cases, ["startup", "bulk", "scale"])
 
     n_products = opts.products or (10_000 if opts.quick else 100_000)
     n_big_cart = 1_000 if opts.quick else 10_000
@@ -268,10 +292,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="ishop4u-bench-", dir=opts.tmpdir))
     b = Bench(root, runs)
     try:
-        print(
-            f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
-            f"Python {platform.python_version()}"
-        )
+        print(machine())
         print(f"program: {' '.join(b.cmd)}; {runs} runs a case ({import_runs} for imports), median")
         print("building the data ...", flush=True)
         products_csv = root / "products.csv"
@@ -290,7 +311,7 @@ def main() -> None:
             # 100 products, for the search baseline
             db_small_products = b.signed_in_copy(db100, "products100.db")
 
-        results: list[tuple[str, bool]] = []
+        results: list[tuple[str, bool | None]] = []
 
         def line(label: str, t: Timing) -> None:
             print(
@@ -402,9 +423,7 @@ def main() -> None:
                 )
             )
 
-        print("\nratios and targets")
-        for text, ok in results:
-            print(f"  [{'met' if ok else 'MISSED':^6}] {text}")
+        report(results)
         if opts.quick:
             print(
                 "  (--quick: smaller data than the targets are set for; run without it for the real figures)"

@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import shutil
 import sqlite3
@@ -39,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import PY, write_cart_csv  # sibling scripts
+from bench import PY, machine, report, write_cart_csv  # sibling scripts
 from startup import Results, Startup, line, ratio
 
 OBSERVATIONS = 1_000  # a product
@@ -159,10 +157,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="ishop4u-history-"))
     b = Startup(root, opts.runs)
     try:
-        print(
-            f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
-            f"Python {platform.python_version()}"
-        )
+        print(machine())
         print(f"program: {' '.join(b.cmd)}; {opts.runs} runs a case, median; output to a pipe")
         print("building the data ...", flush=True)
         empty = b.empty_db()
@@ -208,10 +203,7 @@ def main() -> None:
         if opts.explain:
             explain(b, history, ["cart", "list", "--json"])
 
-        print("\nratios and targets")
-        for text, ok in results:
-            mark = "" if ok is None else ("met" if ok else "MISSED")
-            print(f"  [{mark:^6}] {text}")
+        report(results)
     finally:
         if opts.keep:
             print(f"\ndata kept in {root}")

@@ -39,7 +39,6 @@ import csv
 import json
 import math
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -51,7 +50,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import Bench  # a sibling script
+from bench import Bench, machine, report  # a sibling script
 
 HOSTS = [f"127.0.0.{i}" for i in range(2, 52)]  # 50 loopback addresses: distinct hosts
 PER_HOST = 2  # refresh's limit of pages at once on one host (issue 11)
@@ -243,10 +242,7 @@ def main() -> None:
     server = PageServer(opts.delay)
     server.start()
     try:
-        print(
-            f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
-            f"Python {platform.python_version()}"
-        )
+        print(machine())
         print(
             f"program: {' '.join(b.cmd)}; {n} products on {len(HOSTS)} hosts "
             f"({HOSTS[0]}-{HOSTS[-1]}, port {server.port}), each page after {opts.delay * 1000:.0f} ms; "
@@ -372,10 +368,7 @@ def main() -> None:
                 )
             )
 
-        print("\nratios and targets")
-        for text, ok in results:
-            mark = "" if ok is None else ("met" if ok else "MISSED")
-            print(f"  [{mark:^6}] {text}")
+        report(results)
     finally:
         server.stop()
         if opts.keep:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -37,7 +36,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import PY, Bench, Timing, _timing, write_cart_csv  # a sibling script
+from bench import (  # a sibling script
+    PY,
+    Bench,
+    Timing,
+    _timing,
+    chosen_cases,
+    machine,
+    report,
+    write_cart_csv,
+)
 
 GROUPS = ["user", "source", "product", "cart", "checkout", "db"]
 Check = Callable[[str], bool]
@@ -174,18 +182,12 @@ def main() -> None:
         help="which groups to run, comma-separated: everyday, help, completion (default: all)",
     )
     opts = parser.parse_args()
-    cases = {c.strip() for c in opts.cases.split(",") if c.strip()}
-    unknown = cases - {"everyday", "help", "completion"}
-    if unknown:
-        parser.error(f"unknown case {sorted(unknown)[0]!r}: use everyday, help or completion")
+    cases = chosen_cases(parser, opts.cases, ["everyday", "help", "completion"])
 
     root = Path(tempfile.mkdtemp(prefix="ishop4u-startup-"))
     b = Startup(root, opts.runs)
     try:
-        print(
-            f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
-            f"Python {platform.python_version()}"
-        )
+        print(machine())
         print(f"program: {' '.join(b.cmd)}; {opts.runs} runs a case, median; output to a pipe")
         print("building the data ...", flush=True)
         empty = b.empty_db()
@@ -205,10 +207,7 @@ def main() -> None:
             b.ishop(db1000, "cart", "import", str(cart1000_csv))
             completion_cases(b, db1000, results)
 
-        print("\nratios and targets")
-        for text, ok in results:
-            mark = "" if ok is None else ("met" if ok else "MISSED")
-            print(f"  [{mark:^6}] {text}")
+        report(results)
     finally:
         if opts.keep:
             print(f"\ndata kept in {root}")
