@@ -182,16 +182,16 @@ def export(
     """Write your cart to stdout, as `cart import` reads it back."""
     from ishop4u_cli.errors import UsageError
     from ishop4u_cli.render import transfer as view
-    from ishop4u_cli.services import auth, transfer
+    from ishop4u_cli.services import auth, cart, transfer
 
     if fmt.strip().lower() not in ("json", "csv"):
         raise UsageError(f"unknown format {fmt!r}: use json or csv")
     with state(ctx).session() as session:
-        contents, items = transfer.export_cart(session, user_id=auth.current_user(session).id)
+        contents = cart.get_cart(session, user_id=auth.current_user(session).id)
     if fmt.strip().lower() == "csv":
-        view.export_csv(items, transfer.CART_COLUMNS)
+        view.export_csv(contents.lines, transfer.CART_COLUMNS)
     else:
-        view.export_json(contents, items)
+        view.export_json(contents)
 
 
 @app.command("import")

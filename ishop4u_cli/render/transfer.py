@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from ishop4u_cli import render
 
 if TYPE_CHECKING:
-    from ishop4u_cli.services.cart import Cart
-    from ishop4u_cli.services.transfer import CartImport, ExportLine, ProductImport, Progress, ProgressBar
+    from ishop4u_cli.services.cart import Cart, CartLine
+    from ishop4u_cli.services.transfer import CartImport, ProductImport, Progress, ProgressBar
 
 
 def progress_bar(label: str) -> ProgressBar:
@@ -89,40 +89,40 @@ def cart_import(result: CartImport, *, name: str, as_json: bool) -> None:
         )
 
 
-def export_item(item: ExportLine) -> dict[str, Any]:
+def export_item(line: CartLine) -> dict[str, Any]:
     """An exported item: `cart list --json`'s fields, the product page and image, and the link the
     user pasted for it (`own_link`, cart import restores it)."""
     from ishop4u_cli.render.cart import line_json
 
     return {
-        **line_json(item.line),
-        "url": item.line.url,
-        "image_url": item.image_url,
-        "own_link": item.line.own_link,
+        **line_json(line),
+        "url": line.url,
+        "image_url": line.image_url,
+        "own_link": line.own_link,
     }
 
 
-def export_json(cart: Cart, items: list[ExportLine]) -> None:
+def export_json(cart: Cart) -> None:
     from ishop4u_cli.render.cart import totals_json
 
     render.json_doc(
         {
-            "items": [export_item(item) for item in items],
+            "items": [export_item(line) for line in cart.lines],
             "totals": totals_json(cart.totals),
             "unpriced_items": cart.unpriced,
         }
     )
 
 
-def export_csv(items: list[ExportLine], columns: tuple[str, ...]) -> None:
+def export_csv(lines: list[CartLine], columns: tuple[str, ...]) -> None:
     """CSV with a header; prices as plain decimals, empty cells for nothing; a cell a spreadsheet
     would run as a formula (`=HYPERLINK(...)`) starts with a single quote (cart import takes it off)."""
     from ishop4u_cli.services.transfer.formats import formula_safe
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
-    for item in items:
-        row = export_item(item)
+    for line in lines:
+        row = export_item(line)
         writer.writerow([formula_safe(_cell(row[column])) for column in columns])
     sys.stdout.flush()
 

@@ -14,7 +14,7 @@ is left as it is.
 
 The modules, one job each: inputs (the file or stdin), formats (CSV, JSON
 Lines, values in a row), bulk (chunks, source lookups, bulk SQL, the retried
-transaction), products (product import), cart (cart export and import), imports
+transaction), products (product import), cart (cart export's columns, cart import), imports
 (each import as one call: input, progress, transaction).
 """
 
@@ -23,9 +23,7 @@ from ishop4u_cli.services.transfer.cart import (
     CART_COLUMNS,
     CART_SUFFIXES,
     CartImport,
-    ExportLine,
     cart_rows,
-    export_cart,
     import_cart,
 )
 from ishop4u_cli.services.transfer.formats import Row, choose_format
@@ -46,7 +44,6 @@ __all__ = [
     "PRODUCT_COLUMNS",
     "PRODUCT_SUFFIXES",
     "CartImport",
-    "ExportLine",
     "Imported",
     "Input",
     "ProductImport",
@@ -55,7 +52,6 @@ __all__ = [
     "Row",
     "cart_rows",
     "choose_format",
-    "export_cart",
     "import_cart",
     "import_cart_file",
     "import_product_file",

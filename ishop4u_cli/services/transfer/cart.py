@@ -1,4 +1,7 @@
-"""`cart export` and `cart import`: a cart as JSON or CSV, and back in one transaction.
+"""`cart export`'s columns and `cart import`: a cart as JSON or CSV, and back in one transaction.
+
+`cart export` writes services/cart.py get_cart's lines (each carries its page and image) through
+render/transfer.py.
 
 An import stores the products it does not find (by normalized URL) with the
 same row builder as `product add` (no page is fetched), records the price of
@@ -22,7 +25,6 @@ import sqlalchemy as sa
 
 from ishop4u_cli import money, stores
 from ishop4u_cli.errors import UsageError
-from ishop4u_cli.services import cart as cart_service
 from ishop4u_cli.services import cart_items as cart_rules
 from ishop4u_cli.services import history, line_links
 from ishop4u_cli.services import products as products_service
@@ -45,7 +47,7 @@ from ishop4u_cli.services.transfer.formats import (
 )
 from ishop4u_cli.services.transfer.products import new_product
 from ishop4u_cli.sql import upsert_insert
-from ishop4u_cli.tables import cart_items, products
+from ishop4u_cli.tables import cart_items
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -79,29 +81,6 @@ CART_IGNORED = frozenset({"product_id", "line_total", "price_change", "availabil
 CART_SUFFIXES = {".json": "json", ".csv": "csv"}
 # A cart's JSON document is read whole: the export of a 10,000-item cart is about 6 million characters.
 MAX_DOCUMENT_CHARS = 64 * 1024 * 1024
-
-
-# ---------------------------------------------------------------- export
-
-
-@dataclass(frozen=True)
-class ExportLine:
-    """A cart line as exported: cart list's fields plus the page and the image."""
-
-    line: cart_service.CartLine
-    image_url: str | None
-
-
-def export_cart(session: Session, *, user_id: int) -> tuple[cart_service.Cart, list[ExportLine]]:
-    """The user's cart (as `cart list` orders it) with each product's image."""
-    contents = cart_service.get_cart(session, user_id=user_id)
-    images: dict[int, str | None] = {}
-    conn = session.connection()
-    for chunk in chunks([line.product_id for line in contents.lines]):
-        images.update(
-            conn.execute(sa.select(products.c.id, products.c.image_url).where(products.c.id.in_(chunk))).all()
-        )
-    return contents, [ExportLine(line, images.get(line.product_id)) for line in contents.lines]
 
 
 # ---------------------------------------------------------------- import
