@@ -105,7 +105,7 @@ def alert_json(a: Alert) -> dict[str, Any]:
         "currency": a.currency,
         "mark": money.format_price(a.mark),
         "kind": a.kind,
-        "drop_percent": None if a.drop_percent is None else f"{a.drop_percent.quantize(money.CENT):f}",
+        "drop_percent": money.format_price(a.drop_percent),
         "new_low": a.new_low,
     }
 

@@ -14,10 +14,6 @@ if TYPE_CHECKING:
     from ishop4u_cli.services.watches import Alert, Watch, Watched
 
 
-def _percent(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.quantize(money.CENT):f}"
-
-
 def _percent_text(value: Decimal) -> str:
     """'10%', '12.5%': as people write it."""
     text = f"{value.quantize(money.CENT):f}".rstrip("0").rstrip(".")
@@ -31,7 +27,7 @@ def watch_json(w: Watch) -> dict[str, Any]:
         "product_name": w.product_name,
         "kind": w.kind,
         "below": money.format_price(w.below),
-        "drop_percent": _percent(w.drop_percent),
+        "drop_percent": money.format_price(w.drop_percent),  # two decimals, as money
         "mark": money.format_price(w.mark),
         "currency": w.currency,
         "price": money.format_price(w.price),
