@@ -66,7 +66,7 @@ def refresh(
             product_ids=product_ids or (),
             everything=everything,
             source=source,
-            jobs=refresh_service.parse_jobs(jobs),
+            jobs=jobs,
             notify_to=refresh_service.notify_urls(notify_urls or ()),
             on_start=bar.start,
             on_result=bar.checked,
