@@ -357,6 +357,14 @@ def fresh_postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
+def empty_target(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on BACKEND, for migration tests: a SQLite file path or a new PostgreSQL URL."""
+    if backend == "sqlite":
+        return str(tmp_path / "old.db")
+    return request.getfixturevalue("fresh_postgres_url")
+
+
+@pytest.fixture
 def engine(db_url: str):
     """An engine on the test's database, for checking what the CLI wrote."""
     from ishop4u_cli import db

@@ -1,23 +1,60 @@
-"""Helpers for schema tests: run Alembic to a given revision, describe a schema, seed DDL."""
+"""Helpers for schema tests: open a database by its --db value, run Alembic to a given revision, read
+rows, describe a schema, seed DDL."""
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from ishop4u_cli import db, migrate
+
+
+@contextmanager
+def engine_for(target: str) -> Iterator[Engine]:
+    """An engine on the database at TARGET (a path or URL), disposed at the end of the block."""
+    engine = db.make_engine(db.to_url(target))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def upgrade_to(target: str, revision: str) -> None:
     """Migrate the database at TARGET to REVISION only (to make an older database)."""
     from alembic import command
 
-    engine = db.make_engine(db.to_url(target))
-    try:
-        with engine.begin() as conn:
-            command.upgrade(migrate.alembic_config(conn), revision)
-    finally:
-        engine.dispose()
+    with engine_for(target) as engine, engine.begin() as conn:
+        command.upgrade(migrate.alembic_config(conn), revision)
+
+
+def downgrade_to(target: str, revision: str) -> None:
+    """Alembic's downgrade, with SQLite's recipe for schema changes that migrate.py follows too:
+    foreign keys off (outside the transaction), so batch mode's table copies cascade no deletes."""
+    from alembic import command
+
+    with engine_for(target) as engine, engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        with conn.begin():
+            command.downgrade(migrate.alembic_config(conn), revision)
+
+
+def execute(target: str, sql: str, params: list[dict] | dict | None = None) -> None:
+    """Run SQL (with PARAMS, one dict a row) in one transaction on the database at TARGET."""
+    with engine_for(target) as engine, engine.begin() as conn:
+        conn.execute(text(sql), params)
+
+
+def select_rows(target: str, table: str, columns: list[str], *, order_by: str = "1") -> list[tuple]:
+    """COLUMNS of every row of TABLE at TARGET, as the driver gives them, in ORDER_BY's order."""
+    with engine_for(target) as engine, engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order_by}"))
+        ]
 
 
 def describe(engine: Engine) -> dict:

@@ -13,13 +13,6 @@ from ishop4u_cli import db
 SEED_TABLES = ["users", "affiliate_sources", "products", "cart_items"]
 
 
-@pytest.fixture
-def empty_target(backend, tmp_path, request) -> str:
-    if backend == "sqlite":
-        return str(tmp_path / "seed.db")
-    return request.getfixturevalue("fresh_postgres_url")
-
-
 def _seed(target: str, *, ddl_edit=lambda ddl: ddl, alembic_revision: str | None = None) -> None:
     engine = db.make_engine(db.to_url(target))
     ddl = SEED_DDL_SQLITE if engine.dialect.name == "sqlite" else SEED_DDL_POSTGRES
@@ -199,25 +192,20 @@ def test_adding_a_seed_product_again_finds_it(empty_target):
     assert len(_products(empty_target)) == 4
 
 
-def test_rows_with_a_normalized_url_keep_it(backend, tmp_path, request):
+def test_rows_with_a_normalized_url_keep_it(empty_target):
     """A database ishop4u stored rows in at 0004: 0005 fills only the rows without one."""
-    from migration_helpers import upgrade_to
+    from migration_helpers import execute, upgrade_to
 
-    target = (
-        str(tmp_path / "old.db") if backend == "sqlite" else request.getfixturevalue("fresh_postgres_url")
+    upgrade_to(empty_target, "0004")
+    execute(
+        empty_target,
+        "INSERT INTO products (id, name, affiliate_link, canonical_url) VALUES "
+        "(1, 'Old', 'https://www.ebay.com/itm/123456789012?hash=x', NULL), "
+        "(2, 'Kept', 'https://www.ebay.com/itm/123456789012', 'https://www.ebay.com/itm/123456789012'), "
+        "(3, 'Other', 'https://www.ebay.com/itm/223456789012?hash=y', NULL)",
     )
-    upgrade_to(target, "0004")
-    engine = db.make_engine(db.to_url(target))
-    with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO products (id, name, affiliate_link, canonical_url) VALUES "
-            "(1, 'Old', 'https://www.ebay.com/itm/123456789012?hash=x', NULL), "
-            "(2, 'Kept', 'https://www.ebay.com/itm/123456789012', 'https://www.ebay.com/itm/123456789012'), "
-            "(3, 'Other', 'https://www.ebay.com/itm/223456789012?hash=y', NULL)"
-        )
-    engine.dispose()
-    assert invoke(["--db", target, "db", "upgrade"]).exit_code == 0
-    rows = _products(target)
+    assert invoke(["--db", empty_target, "db", "upgrade"]).exit_code == 0
+    rows = _products(empty_target)
     assert rows[1][2] is None  # its page belongs to row 2 already
     assert rows[2][2] == "https://www.ebay.com/itm/123456789012"
     assert rows[3][2] == "https://www.ebay.com/itm/223456789012"

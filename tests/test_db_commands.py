@@ -12,7 +12,7 @@ import threading
 
 import pytest
 from conftest import invoke
-from migration_helpers import describe, upgrade_to
+from migration_helpers import describe, engine_for, execute, upgrade_to
 
 from ishop4u_cli import db
 
@@ -96,27 +96,21 @@ def test_db_current_and_upgrade_report_revisions(tmp_path):
     assert r.stderr.strip() == f"Already at the newest revision {db.SCHEMA_HEAD}: {path}"
 
 
-def test_failed_migration_leaves_the_database_as_it_was(backend, tmp_path, request):
-    target = str(tmp_path / "f.db") if backend == "sqlite" else request.getfixturevalue("fresh_postgres_url")
-    upgrade_to(target, "0003")
-    engine = db.make_engine(db.to_url(target))
+def test_failed_migration_leaves_the_database_as_it_was(empty_target):
+    upgrade_to(empty_target, "0003")
     # Revision 0004 adds products.currency, then creates this index name: make that step fail.
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE INDEX uq_products_canonical_url ON users (email)")
-    before = describe(engine)
-    engine.dispose()
+    execute(empty_target, "CREATE INDEX uq_products_canonical_url ON users (email)")
+    with engine_for(empty_target) as engine:
+        before = describe(engine)
 
-    r = invoke(["--db", target, "db", "upgrade"])
+    r = invoke(["--db", empty_target, "db", "upgrade"])
     assert r.exit_code == 7, r
     assert r.stderr.startswith("Error: ") and "Traceback" not in r.stderr
 
-    engine = db.make_engine(db.to_url(target))
-    try:
+    with engine_for(empty_target) as engine:
         assert describe(engine) == before  # no half-added currency column
         with engine.connect() as conn:
             assert db.read_revision(conn) == "0003"
-    finally:
-        engine.dispose()
 
 
 def test_backup_is_a_consistent_copy_while_in_use(tmp_path):

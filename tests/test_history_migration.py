@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 from conftest import invoke
-from migration_helpers import describe, upgrade_to
+from migration_helpers import describe, downgrade_to, engine_for, select_rows, upgrade_to
 
-from ishop4u_cli import db, migrate
+from ishop4u_cli import db
 
 NEW_TABLES = {"price_observations", "page_checks", "price_watches"}
 OLD_TABLES = ["users", "affiliate_sources", "products", "cart_items", "sessions"]
@@ -44,112 +43,58 @@ CART_ITEMS = [
 PRICED = {pid: (Decimal(price), currency) for pid, _, price, currency in PRODUCTS if price is not None}
 
 
-@pytest.fixture
-def target(backend, tmp_path, request) -> str:
-    """An empty database on BACKEND: a SQLite file path or a new PostgreSQL database's URL."""
-    if backend == "sqlite":
-        return str(tmp_path / "old.db")
-    return request.getfixturevalue("fresh_postgres_url")
-
-
-def _engine(target: str) -> sa.Engine:
-    return db.make_engine(db.to_url(target))
-
-
 def _at_0005_with_rows(target: str) -> None:
     upgrade_to(target, "0005")
-    engine = _engine(target)
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO users (id, name, email, password_hash) VALUES "
-                    "(1, 'Ann', 'ann@example.com', 'x'), (2, 'Bob', 'bob@example.com', 'y')"
-                )
+    with engine_for(target) as engine, engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, name, email, password_hash) VALUES "
+                "(1, 'Ann', 'ann@example.com', 'x'), (2, 'Bob', 'bob@example.com', 'y')"
             )
-            for pid, name, price, currency in PRODUCTS:
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO products (id, name, price, currency, affiliate_link, canonical_url) "
-                        "VALUES (:id, :name, CAST(:price AS NUMERIC(10, 2)), :currency, :link, :link)"
-                    ),
-                    {
-                        "id": pid,
-                        "name": name,
-                        "price": price,
-                        "currency": currency,
-                        "link": f"https://shop.example/products/{name.lower()}",
-                    },
-                )
+        )
+        for pid, name, price, currency in PRODUCTS:
             conn.execute(
                 sa.text(
-                    "INSERT INTO cart_items (id, user_id, product_id, quantity, notes) "
-                    "VALUES (:id, :user_id, :product_id, :quantity, :notes)"
+                    "INSERT INTO products (id, name, price, currency, affiliate_link, canonical_url) "
+                    "VALUES (:id, :name, CAST(:price AS NUMERIC(10, 2)), :currency, :link, :link)"
                 ),
-                [
-                    dict(zip(("id", "user_id", "product_id", "quantity", "notes"), row, strict=True))
-                    for row in CART_ITEMS
-                ],
+                {
+                    "id": pid,
+                    "name": name,
+                    "price": price,
+                    "currency": currency,
+                    "link": f"https://shop.example/products/{name.lower()}",
+                },
             )
-            if engine.dialect.name == "postgresql":
-                for table in ("users", "products", "cart_items"):
-                    conn.execute(
-                        sa.text(
-                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
-                        )
-                    )
-    finally:
-        engine.dispose()
+        conn.execute(
+            sa.text(
+                "INSERT INTO cart_items (id, user_id, product_id, quantity, notes) "
+                "VALUES (:id, :user_id, :product_id, :quantity, :notes)"
+            ),
+            [
+                dict(zip(("id", "user_id", "product_id", "quantity", "notes"), row, strict=True))
+                for row in CART_ITEMS
+            ],
+        )
+        if engine.dialect.name == "postgresql":
+            for table in ("users", "products", "cart_items"):
+                conn.execute(
+                    sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}")
+                )
 
 
 def _snapshot(target: str) -> tuple[dict, dict[str, list[tuple]]]:
     """The schema (describe) and every row of the tables that existed at 0005, as the driver gives them."""
-    engine = _engine(target)
-    try:
+    with engine_for(target) as engine:
         schema = describe(engine)
-        with engine.connect() as conn:
-            rows = {
-                table: [
-                    tuple(r)
-                    for r in conn.execute(
-                        sa.text(
-                            f"SELECT {', '.join(sorted(schema[table]['columns']))} FROM {table} ORDER BY 1"
-                        )
-                    )
-                ]
-                for table in OLD_TABLES
-            }
-        return schema, rows
-    finally:
-        engine.dispose()
-
-
-def _rows_of(target: str, table: str, columns: list[str]) -> list[tuple]:
-    engine = _engine(target)
-    try:
-        with engine.connect() as conn:
-            return [
-                tuple(r)
-                for r in conn.execute(sa.text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1"))
-            ]
-    finally:
-        engine.dispose()
+    return schema, {
+        table: select_rows(target, table, sorted(schema[table]["columns"])) for table in OLD_TABLES
+    }
 
 
 def _cents(value) -> Decimal | None:
     """A price as the driver returns it (Decimal on PostgreSQL, a number on SQLite) in cents."""
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def _downgrade_to(target: str, revision: str) -> None:
-    from alembic import command
-
-    engine = _engine(target)
-    try:
-        with engine.begin() as conn:
-            command.downgrade(migrate.alembic_config(conn), revision)
-    finally:
-        engine.dispose()
 
 
 def _upgrade_with_the_cli(target: str) -> tuple[datetime, datetime]:
@@ -165,27 +110,23 @@ def _upgrade_with_the_cli(target: str) -> tuple[datetime, datetime]:
 # ---------------------------------------------------------------- the backfill
 
 
-def test_one_observation_of_every_priced_product_at_migration_time(target):
-    _at_0005_with_rows(target)
-    start, end = _upgrade_with_the_cli(target)
+def test_one_observation_of_every_priced_product_at_migration_time(empty_target):
+    _at_0005_with_rows(empty_target)
+    start, end = _upgrade_with_the_cli(empty_target)
 
     from ishop4u_cli.tables import observations
 
-    engine = _engine(target)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(
-                    observations.c.product_id,
-                    observations.c.observed_at,
-                    observations.c.price,
-                    observations.c.currency,
-                    observations.c.availability,
-                    observations.c.origin,
-                ).order_by(observations.c.id)
-            ).all()
-    finally:
-        engine.dispose()
+    with engine_for(empty_target) as engine, engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                observations.c.product_id,
+                observations.c.observed_at,
+                observations.c.price,
+                observations.c.currency,
+                observations.c.availability,
+                observations.c.origin,
+            ).order_by(observations.c.id)
+        ).all()
 
     # Exactly one per priced product (in id order), none for the unpriced ones.
     assert [r.product_id for r in rows] == sorted(PRICED)
@@ -197,15 +138,17 @@ def test_one_observation_of_every_priced_product_at_migration_time(target):
         assert r.observed_at.tzinfo is None
         assert start <= r.observed_at <= end, (start, r.observed_at, end)
     assert len({r.observed_at for r in rows}) == 1  # one moment: the migration's
-    assert _rows_of(target, "page_checks", ["product_id"]) == []
-    assert _rows_of(target, "price_watches", ["id"]) == []
+    assert select_rows(empty_target, "page_checks", ["product_id"]) == []
+    assert select_rows(empty_target, "price_watches", ["id"]) == []
 
 
-def test_items_in_carts_get_their_products_price_as_the_price_when_added(target):
-    _at_0005_with_rows(target)
-    _upgrade_with_the_cli(target)
+def test_items_in_carts_get_their_products_price_as_the_price_when_added(empty_target):
+    _at_0005_with_rows(empty_target)
+    _upgrade_with_the_cli(empty_target)
 
-    rows = _rows_of(target, "cart_items", ["id", "product_id", "price_when_added", "currency_when_added"])
+    rows = select_rows(
+        empty_target, "cart_items", ["id", "product_id", "price_when_added", "currency_when_added"]
+    )
     got = {item_id: (pid, _cents(price), currency) for item_id, pid, price, currency in rows}
     expected = {
         item_id: (pid, *PRICED.get(pid, (None, None))) for item_id, _user, pid, _qty, _notes in CART_ITEMS
@@ -216,11 +159,11 @@ def test_items_in_carts_get_their_products_price_as_the_price_when_added(target)
     assert got[4] == got[1] == (11, Decimal("12.50"), "USD")  # both users' items of product 11
 
 
-def test_existing_columns_and_rows_are_unchanged(target):
-    _at_0005_with_rows(target)
-    before_schema, before_rows = _snapshot(target)
-    upgrade_to(target, "0006")  # this revision alone: 0007 adds columns of its own
-    after_schema, _ = _snapshot(target)
+def test_existing_columns_and_rows_are_unchanged(empty_target):
+    _at_0005_with_rows(empty_target)
+    before_schema, before_rows = _snapshot(empty_target)
+    upgrade_to(empty_target, "0006")  # this revision alone: 0007 adds columns of its own
+    after_schema, _ = _snapshot(empty_target)
 
     assert set(after_schema) == set(before_schema) | NEW_TABLES
     for table in OLD_TABLES:
@@ -233,63 +176,63 @@ def test_existing_columns_and_rows_are_unchanged(target):
             assert new[key] == old[key], (table, key)
 
     # Every row, every old column, exactly as the driver gave it before.
-    engine = _engine(target)
-    try:
-        with engine.connect() as conn:
-            for table in OLD_TABLES:
-                columns = ", ".join(sorted(before_schema[table]["columns"]))
-                after = [tuple(r) for r in conn.execute(sa.text(f"SELECT {columns} FROM {table} ORDER BY 1"))]
-                assert after == before_rows[table], table
-    finally:
-        engine.dispose()
+    for table in OLD_TABLES:
+        after = select_rows(empty_target, table, sorted(before_schema[table]["columns"]))
+        assert after == before_rows[table], table
 
 
-def test_an_empty_database_at_0005_upgrades_with_nothing_to_backfill(target):
-    upgrade_to(target, "0005")
-    _upgrade_with_the_cli(target)
-    assert _rows_of(target, "price_observations", ["id"]) == []
-    r = invoke(["--db", target, "db", "current", "--json"])
+def test_an_empty_database_at_0005_upgrades_with_nothing_to_backfill(empty_target):
+    upgrade_to(empty_target, "0005")
+    _upgrade_with_the_cli(empty_target)
+    assert select_rows(empty_target, "price_observations", ["id"]) == []
+    r = invoke(["--db", empty_target, "db", "current", "--json"])
     assert '"up_to_date": true' in r.stdout
 
 
-def test_the_upgraded_database_works_and_upgrading_again_adds_nothing(target):
-    _at_0005_with_rows(target)
-    _upgrade_with_the_cli(target)
-    observations_once = _rows_of(target, "price_observations", ["id", "product_id", "observed_at"])
+def test_the_upgraded_database_works_and_upgrading_again_adds_nothing(empty_target):
+    _at_0005_with_rows(empty_target)
+    _upgrade_with_the_cli(empty_target)
+    observations_once = select_rows(empty_target, "price_observations", ["id", "product_id", "observed_at"])
 
-    r = invoke(["--db", target, "db", "upgrade"])
+    r = invoke(["--db", empty_target, "db", "upgrade"])
     assert r.exit_code == 0, r
-    assert _rows_of(target, "price_observations", ["id", "product_id", "observed_at"]) == observations_once
+    assert (
+        select_rows(empty_target, "price_observations", ["id", "product_id", "observed_at"])
+        == observations_once
+    )
 
     # New rows get new ids after the backfilled ones (PostgreSQL's sequences were not disturbed).
     r = invoke(
-        ["--db", target, "user", "add", "Cy", "cy@example.com", "--password-stdin"], input="pw-long-123\n"
+        ["--db", empty_target, "user", "add", "Cy", "cy@example.com", "--password-stdin"],
+        input="pw-long-123\n",
     )
     assert r.exit_code == 0, r
-    r = invoke(["--db", target, "cart", "add", "https://shop.example/products/kettle", "--no-fetch"])
+    r = invoke(["--db", empty_target, "cart", "add", "https://shop.example/products/kettle", "--no-fetch"])
     assert r.exit_code == 0, r
-    items = _rows_of(target, "cart_items", ["id", "user_id", "product_id", "price_when_added"])
+    items = select_rows(empty_target, "cart_items", ["id", "user_id", "product_id", "price_when_added"])
     assert items[-1][:3] == (8, 3, 13)
 
 
 # ---------------------------------------------------------------- the downgrade
 
 
-def test_downgrade_to_0005_removes_the_new_tables_and_columns_and_keeps_the_rows(target):
-    _at_0005_with_rows(target)
-    before_schema, before_rows = _snapshot(target)
-    upgrade_to(target, "0006")
+def test_downgrade_to_0005_removes_the_new_tables_and_columns_and_keeps_the_rows(empty_target):
+    _at_0005_with_rows(empty_target)
+    before_schema, before_rows = _snapshot(empty_target)
+    upgrade_to(empty_target, "0006")
 
-    _downgrade_to(target, "0005")
+    downgrade_to(empty_target, "0005")
 
-    after_schema, after_rows = _snapshot(target)
+    after_schema, after_rows = _snapshot(empty_target)
     assert not NEW_TABLES & set(after_schema)
     assert "price_when_added" not in after_schema["cart_items"]["columns"]
     assert "currency_when_added" not in after_schema["cart_items"]["columns"]
     assert after_schema == before_schema  # the schema at 0005, exactly
     assert after_rows == before_rows
-    assert _rows_of(target, "alembic_version", ["version_num"]) == [("0005",)]
+    assert select_rows(empty_target, "alembic_version", ["version_num"]) == [("0005",)]
 
     # And up again: the backfill runs once more, from the rows that were kept.
-    _upgrade_with_the_cli(target)
-    assert [pid for (pid,) in _rows_of(target, "price_observations", ["product_id"])] == sorted(PRICED)
+    _upgrade_with_the_cli(empty_target)
+    assert [pid for (pid,) in select_rows(empty_target, "price_observations", ["product_id"])] == sorted(
+        PRICED
+    )

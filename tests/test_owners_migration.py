@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 import sqlalchemy as sa
 from conftest import invoke
-from migration_helpers import upgrade_to
-
-from ishop4u_cli import db, migrate
+from migration_helpers import downgrade_to, engine_for, execute, select_rows, upgrade_to
 
 # Ann's account is the older one though it was created later: "oldest" is the lowest id, as 0007 says.
 USERS = [
@@ -43,54 +40,33 @@ NEW_COLUMNS = {
 }
 
 
-@pytest.fixture
-def target(backend, tmp_path, request) -> str:
-    """An empty database on BACKEND: a SQLite file path or a new PostgreSQL database's URL."""
-    if backend == "sqlite":
-        return str(tmp_path / "old.db")
-    return request.getfixturevalue("fresh_postgres_url")
-
-
-def _engine(target: str) -> sa.Engine:
-    return db.make_engine(db.to_url(target))
-
-
-def _execute(target: str, sql: str, rows: list[dict]) -> None:
-    engine = _engine(target)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(sql), rows)
-    finally:
-        engine.dispose()
-
-
 def _at_0006_with_rows(target: str, *, users: bool = True) -> None:
     upgrade_to(target, "0006")
     if users:
-        _execute(
+        execute(
             target,
             "INSERT INTO users (id, name, email, password_hash, created_at) VALUES (:id, :n, :e, 'x', :at)",
             [{"id": i, "n": n, "e": e, "at": at} for i, n, e, at in USERS],
         )
-    _execute(
+    execute(
         target,
         "INSERT INTO products (id, name, price, currency, affiliate_link, canonical_url) "
         "VALUES (:id, :n, CAST(:p AS NUMERIC(10, 2)), 'USD', :link, :link)",
         [{"id": i, "n": n, "p": p, "link": f"https://shop.example/p/{i}"} for i, n, p in PRODUCTS],
     )
-    _execute(
+    execute(
         target,
         "INSERT INTO price_observations (product_id, observed_at, price, currency, availability, origin) "
         "VALUES (:pid, :at, CAST(:p AS NUMERIC(10, 2)), 'USD', 'unknown', 'manual')",
         [{"pid": i, "p": p, "at": datetime(2025, 1, 1)} for i, _, p in PRODUCTS if p is not None],
     )
     if users:
-        _execute(
+        execute(
             target,
             "INSERT INTO cart_items (id, user_id, product_id, quantity) VALUES (:id, :u, :p, :q)",
             [{"id": i, "u": u, "p": p, "q": q} for i, u, p, q in CART_ITEMS],
         )
-        _execute(
+        execute(
             target,
             "INSERT INTO sessions (user_id, token_hash, created_at) VALUES (:u, :h, :at)",
             [{"u": u, "h": h, "at": at} for u, h, at in SESSIONS],
@@ -98,15 +74,7 @@ def _at_0006_with_rows(target: str, *, users: bool = True) -> None:
 
 
 def _rows(target: str, table: str, columns: list[str]) -> list[tuple]:
-    engine = _engine(target)
-    try:
-        with engine.connect() as conn:
-            return [
-                tuple(r)
-                for r in conn.execute(sa.text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id"))
-            ]
-    finally:
-        engine.dispose()
+    return select_rows(target, table, columns, order_by="id")
 
 
 def _when(value: datetime | str | None) -> datetime | None:
@@ -115,11 +83,8 @@ def _when(value: datetime | str | None) -> datetime | None:
 
 
 def _columns(target: str, table: str) -> set[str]:
-    engine = _engine(target)
-    try:
+    with engine_for(target) as engine:
         return {c["name"] for c in sa.inspect(engine).get_columns(table)}
-    finally:
-        engine.dispose()
 
 
 def _old_rows(target: str) -> dict[str, list[tuple]]:
@@ -131,72 +96,58 @@ def _upgrade_with_the_cli(target: str) -> None:
     assert r.exit_code == 0, r
 
 
-def _downgrade_to(target: str, revision: str) -> None:
-    """Alembic's downgrade, with SQLite's recipe for schema changes that migrate.py follows too:
-    foreign keys off (outside the transaction), so batch mode's table copies cascade no deletes."""
-    from alembic import command
+def test_the_oldest_account_becomes_admin_and_owns_the_products(empty_target):
+    _at_0006_with_rows(empty_target)
+    before = _old_rows(empty_target)
+    _upgrade_with_the_cli(empty_target)
 
-    engine = _engine(target)
-    try:
-        with engine.connect() as conn:
-            if engine.dialect.name == "sqlite":
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-            with conn.begin():
-                command.downgrade(migrate.alembic_config(conn), revision)
-    finally:
-        engine.dispose()
-
-
-def test_the_oldest_account_becomes_admin_and_owns_the_products(target):
-    _at_0006_with_rows(target)
-    before = _old_rows(target)
-    _upgrade_with_the_cli(target)
-
-    assert _rows(target, "users", ["id", "is_admin", "db_role"]) == [(4, True, None), (7, False, None)]
-    assert _rows(target, "products", ["id", "created_by", "edited_by"]) == [
+    assert _rows(empty_target, "users", ["id", "is_admin", "db_role"]) == [(4, True, None), (7, False, None)]
+    assert _rows(empty_target, "products", ["id", "created_by", "edited_by"]) == [
         (11, 4, None),
         (12, 4, None),
         (13, 4, None),
     ]
-    assert [(u, _when(at)) for u, at in _rows(target, "sessions", ["user_id", "last_used_at"])] == [
+    assert [(u, _when(at)) for u, at in _rows(empty_target, "sessions", ["user_id", "last_used_at"])] == [
         (u, at) for u, _, at in SESSIONS
     ]
-    assert _rows(target, "cart_items", ["id", "affiliate_link"]) == [(1, None), (2, None), (3, None)]
-    assert {r[0] for r in _rows(target, "price_observations", ["user_id"])} == {None}
-    assert _old_rows(target) == before  # every column the database had keeps its values
+    assert _rows(empty_target, "cart_items", ["id", "affiliate_link"]) == [(1, None), (2, None), (3, None)]
+    assert {r[0] for r in _rows(empty_target, "price_observations", ["user_id"])} == {None}
+    assert _old_rows(empty_target) == before  # every column the database had keeps its values
 
 
-def test_without_accounts_products_have_no_creator_and_the_first_account_is_admin(target):
-    _at_0006_with_rows(target, users=False)
-    _upgrade_with_the_cli(target)
-    assert _rows(target, "products", ["id", "created_by"]) == [(11, None), (12, None), (13, None)]
+def test_without_accounts_products_have_no_creator_and_the_first_account_is_admin(empty_target):
+    _at_0006_with_rows(empty_target, users=False)
+    _upgrade_with_the_cli(empty_target)
+    assert _rows(empty_target, "products", ["id", "created_by"]) == [(11, None), (12, None), (13, None)]
     r = invoke(
-        ["--db", target, "user", "add", "Cy", "cy@example.com", "--password-stdin"], input="cys-own-pw\n"
+        ["--db", empty_target, "user", "add", "Cy", "cy@example.com", "--password-stdin"],
+        input="cys-own-pw\n",
     )
     assert r.exit_code == 0, r
     assert "an admin" in r.stderr
-    assert _rows(target, "users", ["email", "is_admin"]) == [("cy@example.com", True)]
+    assert _rows(empty_target, "users", ["email", "is_admin"]) == [("cy@example.com", True)]
 
 
-def test_an_account_added_after_the_upgrade_is_not_admin(target):
-    _at_0006_with_rows(target)
-    _upgrade_with_the_cli(target)
+def test_an_account_added_after_the_upgrade_is_not_admin(empty_target):
+    _at_0006_with_rows(empty_target)
+    _upgrade_with_the_cli(empty_target)
     r = invoke(
-        ["--db", target, "user", "add", "Cy", "cy@example.com", "--password-stdin"], input="cys-own-pw\n"
+        ["--db", empty_target, "user", "add", "Cy", "cy@example.com", "--password-stdin"],
+        input="cys-own-pw\n",
     )
     assert r.exit_code == 0, r
     assert "an admin" not in r.stderr
-    admins = [email for email, admin in _rows(target, "users", ["email", "is_admin"]) if admin]
+    admins = [email for email, admin in _rows(empty_target, "users", ["email", "is_admin"]) if admin]
     assert admins == ["ann@example.com"]
 
 
-def test_downgrade_to_0006_removes_the_new_columns_and_keeps_the_rows(target):
-    _at_0006_with_rows(target)
-    before = _old_rows(target)
-    _upgrade_with_the_cli(target)
-    _downgrade_to(target, "0006")
+def test_downgrade_to_0006_removes_the_new_columns_and_keeps_the_rows(empty_target):
+    _at_0006_with_rows(empty_target)
+    before = _old_rows(empty_target)
+    _upgrade_with_the_cli(empty_target)
+    downgrade_to(empty_target, "0006")
     for table, added in NEW_COLUMNS.items():
-        assert not (_columns(target, table) & added), table
-    assert _old_rows(target) == before
-    r = invoke(["--db", target, "db", "current"])
+        assert not (_columns(empty_target, table) & added), table
+    assert _old_rows(empty_target) == before
+    r = invoke(["--db", empty_target, "db", "current"])
     assert r.exit_code == 0 and "0006" in r.stdout, r

@@ -15,17 +15,13 @@ SEED_TABLES = ["affiliate_sources", "cart_items", "products", "users"]
 
 
 @pytest.fixture
-def first_revision_engine(backend, tmp_path, request):
+def first_revision_engine(empty_target):
     """A database migrated to revision 0001 only: the seed schema as ishop4u creates it."""
-    from migration_helpers import upgrade_to
+    from migration_helpers import engine_for, upgrade_to
 
-    target = (
-        str(tmp_path / "seed.db") if backend == "sqlite" else request.getfixturevalue("fresh_postgres_url")
-    )
-    upgrade_to(target, "0001")
-    engine = db.make_engine(db.to_url(target))
-    yield engine
-    engine.dispose()
+    upgrade_to(empty_target, "0001")
+    with engine_for(empty_target) as engine:
+        yield engine
 
 
 def test_first_revision_is_exactly_the_seed_schema(first_revision_engine):
