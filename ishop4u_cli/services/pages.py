@@ -92,14 +92,10 @@ def check_page(
             return Checked(
                 "unchanged", etag=page.etag or etag, last_modified=page.last_modified or last_modified
             )
-        reason = f"HTTP {page.status} {page.reason}".strip()
         if page.status in (429, 503) and page.retry_after is not None:
-            return Checked("retry", retry_after=page.retry_after, failure=reason)
-        if page.status >= 400:
-            robot = page_data.robot_check(None, page.text, page.url)
-            return Checked("failed", failure=page_data.CAPTCHA_PROBLEM if robot else reason)
-        if page.content_type and not page.content_type.startswith(_HTML_TYPES):
-            return Checked("failed", failure=f"not a web page ({page.content_type})")
+            return Checked("retry", retry_after=page.retry_after, failure=_status(page))
+        if (unreadable := _unreadable(page)) is not None:
+            return Checked("failed", failure=unreadable)
         info = page_data.read_page(page.text, page.url, deadline=time.monotonic() + seconds)
     except PageFailed as exc:
         late = clipped and str(exc).startswith("the page did not answer within")
@@ -140,12 +136,8 @@ def fetch_page_info(url: str, *, timeout: float | None = None) -> PageInfo:
     deadline = time.monotonic() + seconds
     try:
         page = fetch(url, timeout=seconds, deadline=deadline)
-        if page.status >= 400:
-            robot = page_data.robot_check(None, page.text, page.url)
-            problem = page_data.CAPTCHA_PROBLEM if robot else f"HTTP {page.status} {page.reason}".strip()
-            return PageInfo(problems=[problem])
-        if page.content_type and not page.content_type.startswith(_HTML_TYPES):
-            return PageInfo(problems=[f"not a web page ({page.content_type})"])
+        if (unreadable := _unreadable(page)) is not None:
+            return PageInfo(problems=[unreadable])
         info = page_data.read_page(page.text, page.url, deadline=deadline)
     except PageFailed as exc:
         return PageInfo(problems=[str(exc)])
@@ -156,6 +148,20 @@ def fetch_page_info(url: str, *, timeout: float | None = None) -> PageInfo:
             0, f"the page is larger than {MAX_BYTES // (1024 * 1024)} MB: only its start was read"
         )
     return info
+
+
+def _status(page: Fetched) -> str:
+    return f"HTTP {page.status} {page.reason}".strip()
+
+
+def _unreadable(page: Fetched) -> str | None:
+    """Why PAGE has no product to read (an error status, a robot check, not HTML); None when it may."""
+    if page.status >= 400:
+        robot = page_data.robot_check(None, page.text, page.url)
+        return page_data.CAPTCHA_PROBLEM if robot else _status(page)
+    if page.content_type and not page.content_type.startswith(_HTML_TYPES):
+        return f"not a web page ({page.content_type})"
+    return None
 
 
 def read_timeout() -> float:
