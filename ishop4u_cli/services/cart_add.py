@@ -57,11 +57,14 @@ def add_items(
     check_quantity(quantity)
     note = clean_notes(notes) if notes is not None else None
     resolved: list[tuple[ItemRequest, StoredProduct, bool, tuple[str, ...]]] = []
-    for request in requests:
+    wanted = list(requests)
+    # Which source each new page goes under: the sources read once for every page added.
+    by_url = sources_service.SourcesByUrl(session) if any(r.new is not None for r in wanted) else None
+    for request in wanted:
         created, ignored = False, ()
         try:
             if request.new is not None:
-                result = products_service.add_product(session, request.new, created_by=user_id)
+                result = products_service.add_product(session, request.new, created_by=user_id, by_url=by_url)
                 product, created, ignored = result.product, result.created, tuple(result.ignored)
             else:
                 assert request.product_id is not None

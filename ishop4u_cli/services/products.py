@@ -303,25 +303,32 @@ def get_with_carts(session: Session, product_id: int) -> ProductInCarts:
 # ---------------------------------------------------------------- changes
 
 
-def _source_for(session: Session, new: NewProduct) -> Source | None:
-    if new.source is not None:
-        return sources_service.find_source(session, new.source)
-    return sources_service.source_for_url(session, new.url)
-
-
-def add_product(session: Session, new: NewProduct, *, created_by: int | None = None) -> AddResult:
+def add_product(
+    session: Session,
+    new: NewProduct,
+    *,
+    created_by: int | None = None,
+    by_url: sources_service.SourcesByUrl | None = None,
+) -> AddResult:
     """Store NEW, or find the product already stored for its page (created=False).
 
     A new product is CREATED_BY's (default: the signed-in user's; NotSignedIn, exit 4,
-    when nobody is), and so are its links (services/permissions.py).
+    when nobody is), and so are its links (services/permissions.py). It is filed under
+    --source, else the source BY_URL (one a command, shared by its products) finds for its page.
     """
     if created_by is None:
         created_by = permissions.signed_in(session).id
-    source = _source_for(session, new)
+    # An unknown --source fails even for a page already stored; the URL's source is looked up for a new one.
+    named = sources_service.find_source(session, new.source) if new.source is not None else None
     if new.canonical_url:
         existing = find_by_url(session, new.canonical_url)
         if existing is not None:
             return AddResult(get_product(session, existing), False, _given(new))
+    source = (
+        named
+        if new.source is not None
+        else (by_url or sources_service.SourcesByUrl(session)).for_url(new.url)
+    )
     values = product_values(new, source, default_currency=money.default_currency())
     values["created_by"] = created_by
     stmt = (
