@@ -173,8 +173,8 @@ def _hash_of(session: Session) -> sa.ColumnElement:
 
 
 def _stored_hash(session: Session, user_id: int) -> sa.Row | None:
-    """USER_ID's row with its password hash (NULL when not this role's account), or None."""
-    stmt = sa.select(_hash_of(session).label("password_hash")).where(users.c.id == user_id)
+    """USER_ID's password hash (NULL when not this role's account) and is_admin, or None for no such row."""
+    stmt = sa.select(_hash_of(session).label("password_hash"), users.c.is_admin).where(users.c.id == user_id)
     return session.exec(stmt).first()
 
 
@@ -257,8 +257,7 @@ def remove_user(session: Session, plan: RemovalPlan) -> None:
         raise NotFound(f"no user with the email {plan.email}; see: ishop4u user list")
     if stored.password_hash != plan.password_hash:
         raise AccountChanged(f"the account {plan.email} changed meanwhile; nothing was removed, try again")
-    leaving_admin = session.exec(sa.select(users.c.is_admin).where(users.c.id == plan.user_id)).scalar()
-    successor = _successor(session, plan.user_id) if leaving_admin else None
+    successor = _successor(session, plan.user_id) if stored.is_admin else None
     if (successor.id if successor else None) != (plan.successor.id if plan.successor else None):
         raise AccountChanged("the database's admins changed meanwhile; nothing was removed, try again")
     session.exec(sa.delete(users).where(users.c.id == plan.user_id))
