@@ -21,6 +21,7 @@ from ishop4u_cli.services import history, permissions
 from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.services.products import ProductInCarts, StoredProduct
+from ishop4u_cli.services.sources import Source
 from ishop4u_cli.services.users import Account
 from ishop4u_cli.tables import products
 
@@ -91,7 +92,8 @@ def edit_product(
     if changes.empty():
         raise UsageError("nothing to change: give --name, --price, --currency, --image, --source or --url")
     old = products_service.get_product(session, product_id)
-    if changes.url is not None or changes.source is not None:
+    moves = changes.url is not None or changes.source is not None  # its page or source (so its link)
+    if moves:
         option = "--url" if changes.url is not None else "--source"
         permissions.require_creator_or_admin(
             session, by, product_id, f"change its page, source or link ({option})"
@@ -106,15 +108,12 @@ def edit_product(
     if changes.image_url is not None or changes.clear_image:
         values["image_url"] = changes.image_url
 
-    old_source = (
-        sources_service.get_source(session, old.affiliate_source_id) if old.affiliate_source_id else None
-    )
-    new_source = old_source
+    new_source: Source | None = None  # looked up only when the page or source moves
     if changes.source is not None:
         new_source = sources_service.find_source(session, changes.source) if changes.source else None
     elif changes.url is not None:
         new_source = sources_service.source_for_url(session, changes.url)
-    if (new_source.id if new_source else None) != old.affiliate_source_id:
+    if moves and (new_source.id if new_source else None) != old.affiliate_source_id:
         values["affiliate_source_id"] = new_source.id if new_source else None
 
     if changes.url is not None:
@@ -124,6 +123,9 @@ def edit_product(
         values["canonical_url"] = changes.canonical_url
         values["affiliate_link"] = sources_service.affiliate_link_for(changes.url, new_source)
     elif "affiliate_source_id" in values and old.url:
+        old_source = (
+            sources_service.get_source(session, old.affiliate_source_id) if old.affiliate_source_id else None
+        )
         try:
             built_by_us = old.affiliate_link == sources_service.affiliate_link_for(old.url, old_source)
         except UsageError:
