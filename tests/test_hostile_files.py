@@ -83,11 +83,10 @@ def test_a_long_line_in_a_file_is_refused(cli, signed_in, tmp_path, monkeypatch)
     assert r.stderr == f"Error: {path}: line 2 is longer than 1,000 characters: not a file to import\n"
 
 
-def test_a_cart_document_has_a_size_cap(cli, tmp_path, monkeypatch):
+def test_a_cart_document_has_a_size_cap(cli, signed_in, tmp_path, monkeypatch):
     from ishop4u_cli.services.transfer import cart
 
     monkeypatch.setattr(cart, "MAX_DOCUMENT_CHARS", 100)
-    cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="pw-123456\n")
     path = tmp_path / "cart.json"
     path.write_text('{"items": [\n' + '{"url": "https://shop.example/a"},\n' * 10 + "{}]}\n")
     r = cli("cart", "import", str(path))
@@ -142,16 +141,10 @@ def test_reading_a_file_still_streams_and_rewinds(tmp_path):
 FORMULA_NAMES = ['=HYPERLINK("https://evil.example/","Click")', "+1 555 0100", "-20% mug", "@SUM(A1:A9)"]
 
 
-def sign_up(cli) -> None:
-    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="pw-123456\n")
-    assert r.exit_code == 0, r
-
-
-def test_cart_export_csv_neutralises_formulas_and_import_gives_them_back(cli, tmp_path):
+def test_cart_export_csv_neutralises_formulas_and_import_gives_them_back(cli, signed_in, tmp_path):
     import csv
     import io
 
-    sign_up(cli)
     names = [*FORMULA_NAMES, "'=quoted already", "'90s mug", "Plain mug"]
     for n, name in enumerate(names, start=1):
         r = cli("product", "add", f"https://shop.example/products/p{n}", "--no-fetch", "--name", name)

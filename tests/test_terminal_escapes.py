@@ -26,11 +26,6 @@ def assert_clean(screen: str) -> None:
         assert bad not in screen, (bad, screen)
 
 
-def sign_up(cli) -> None:
-    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="secret-pw\n")
-    assert r.exit_code == 0, r
-
-
 def test_printable_and_url_rules():
     assert printable("a\x1b[31mb\x07c\u202ed\re\tf\ng\x9bh") == "a[31mbcde\tf\ngh"
     assert url_without_controls("https://x.example/p") == "https://x.example/p"
@@ -53,8 +48,7 @@ def test_a_pages_og_image_is_stored_percent_encoded(cli, signed_in, page_server)
     assert json.loads(r.stdout)["name"] == "Spoofed \u202egpj.exe Mug"  # the data itself is kept
 
 
-def test_links_of_an_imported_cart_are_stored_percent_encoded(cli, engine, tmp_path):
-    sign_up(cli)
+def test_links_of_an_imported_cart_are_stored_percent_encoded(cli, signed_in, engine, tmp_path):
     doc = {
         "items": [
             {
@@ -81,8 +75,7 @@ def test_links_of_an_imported_cart_are_stored_percent_encoded(cli, engine, tmp_p
     "command",
     [["cart", "list"], ["checkout"], ["product", "list"], ["product", "show", "1"], ["source", "list"]],
 )
-def test_rows_written_by_another_tool_cannot_rewrite_the_terminal(cli, engine, command):
-    sign_up(cli)
+def test_rows_written_by_another_tool_cannot_rewrite_the_terminal(cli, signed_in, engine, command):
     r = cli("cart", "add", "https://shop.example/products/mug", "--no-fetch", "--notes", "plain")
     assert r.exit_code == 0, r
     with engine.begin() as conn:  # as an older version, or another program, could have stored them
@@ -102,8 +95,7 @@ def test_rows_written_by_another_tool_cannot_rewrite_the_terminal(cli, engine, c
         assert "gpj.exe" in screen  # shown, in the order it is stored
 
 
-def test_piped_output_and_messages_are_clean_too(cli, engine, run_ishop4u):
-    sign_up(cli)
+def test_piped_output_and_messages_are_clean_too(cli, signed_in, engine, run_ishop4u):
     cli("cart", "add", "https://shop.example/products/mug", "--no-fetch")
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE products SET name = :name"), {"name": "Mug \x1b]0;pwned\x07\u202e"})
