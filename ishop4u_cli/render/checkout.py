@@ -78,11 +78,12 @@ def _item_line(item: CheckoutItem) -> str:
     )
 
 
-def _subtotal_line(store: StoreCheckout) -> str:
+def subtotal_text(store: StoreCheckout) -> str:
+    """'59.97 USD, 5.00 EUR + 1 item without a price' (the text view and the HTML page)."""
     parts = [_amounts(store.subtotals)] if store.subtotals else []
     if store.unpriced:
         parts.append(f"{_items(store.unpriced)} without a price")
-    return f"{INDENT}Subtotal: {' + '.join(parts)}"
+    return " + ".join(parts)
 
 
 def _cart_link_lines(store: StoreCheckout) -> list[str]:
@@ -108,7 +109,7 @@ def store_lines(store: StoreCheckout) -> list[str]:
     for item in store.items:
         lines.append(_item_line(item))
         lines.append(LINK_INDENT + (item.line.affiliate_link or NO_LINK))
-    lines.append(_subtotal_line(store))
+    lines.append(f"{INDENT}Subtotal: {subtotal_text(store)}")
     lines.extend(_cart_link_lines(store))
     return lines
 

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from ishop4u_cli import money, render, settings
 from ishop4u_cli.errors import IshopError, NotFound
 from ishop4u_cli.render.cart import unpriced_note
+from ishop4u_cli.render.checkout import link_warnings, stock_warnings, subtotal_text
 
 if TYPE_CHECKING:
     from ishop4u_cli.services.cart import CartLine
@@ -168,13 +169,6 @@ def _buttons(store: StoreCheckout) -> list[CartButton]:
     return buttons
 
 
-def _subtotal(store: StoreCheckout) -> str:
-    parts = [", ".join(_amounts(store.subtotals))] if store.subtotals else []
-    if store.unpriced:
-        parts.append(f"{_count(store.unpriced)} without a price")
-    return " + ".join(parts)
-
-
 def page_model(checkout: Checkout) -> Page:
     """What the template shows, every value plain text or a checked web address."""
     stores = [
@@ -183,7 +177,7 @@ def page_model(checkout: Checkout) -> Page:
             count=_count(len(store.items)),
             buttons=_buttons(store),
             items=[_page_item(item) for item in store.items],
-            subtotal=_subtotal(store),
+            subtotal=subtotal_text(store),
         )
         for store in checkout.stores
     ]
@@ -262,8 +256,6 @@ def show_checkout_page(checkout: Checkout, output: Path | None) -> Path:
     Items out of stock or discontinued, and items without a link, are warned about on stderr
     first, as the text view does.
     """
-    from ishop4u_cli.render.checkout import link_warnings, stock_warnings
-
     stock_warnings(checkout)
     link_warnings(checkout)
     path = write_checkout_page(checkout, output)
