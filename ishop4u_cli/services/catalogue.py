@@ -28,6 +28,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+import sqlalchemy as sa
+
 from ishop4u_cli import stores
 from ishop4u_cli.errors import UsageError
 from ishop4u_cli.services import auth, cart_add, cart_items, refresh_pool
@@ -35,6 +37,7 @@ from ishop4u_cli.services import products as products_service
 from ishop4u_cli.services.cart_add import Added
 from ishop4u_cli.services.cart_items import ItemRequest
 from ishop4u_cli.services.products import AddResult, NewProduct
+from ishop4u_cli.tables import products
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -228,4 +231,11 @@ def _pages_wanted(
     with db.session() as session:
         if signed_in:
             auth.current_user(session)
-        return [new for url, new in wanted.items() if products_service.find_by_url(session, url) is None]
+        if not wanted:
+            return []
+        stored = set(  # one query for all of them, not one a page
+            session.execute(
+                sa.select(products.c.canonical_url).where(products.c.canonical_url.in_(list(wanted)))
+            ).scalars()
+        )
+    return [new for url, new in wanted.items() if url not in stored]
