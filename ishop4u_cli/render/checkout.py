@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ishop4u_cli import money, render
-from ishop4u_cli.render.cart import change_text, totals_json, unpriced_note
+from ishop4u_cli.render.cart import STOCK_MARKS, change_text, totals_json, unpriced_note
 
 if TYPE_CHECKING:
     from ishop4u_cli.services.checkout import Checkout, CheckoutItem, StoreCheckout, StoreItems
@@ -129,8 +129,8 @@ def checkout_lines(checkout: Checkout) -> list[str]:
 def stock_warnings(checkout: Checkout) -> None:
     """On stderr, before any link: each item its page last said is out of stock or discontinued."""
     for line in checkout.unavailable:
-        state = "out of stock" if line.availability == "out_of_stock" else "discontinued"
         when = f" on {line.checked_at:%Y-%m-%d %H:%M} UTC" if line.checked_at else ""
+        state = STOCK_MARKS[line.availability]
         render.warning(f"product {line.product_id} ({line.name}) was {state} when its page was read{when}")
 
 
