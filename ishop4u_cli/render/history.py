@@ -134,7 +134,7 @@ def _chart(h: ProductHistory) -> None:
     dates: list[str] = []
     prices: list[float] = []  # floats only as positions on the drawing: every price printed stays a Decimal
     for n, o in enumerate(points):
-        when = o.observed_at.strftime("%Y-%m-%d %H:%M:%S")
+        when = o.observed_at.strftime(TIME_FORMAT)  # as plt.date_form above reads it
         if n:
             dates.append(when)
             prices.append(float(points[n - 1].price))  # type: ignore[arg-type]
