@@ -85,15 +85,17 @@ def account_from_row(row: sa.Row) -> Account:
     )
 
 
-def _row_by_email(session: Session, email: str) -> sa.Row | None:
-    """The account's columns and its password hash for EMAIL in any case, or None.
+def _row_by_email(session: Session, email: str, *, with_hash: bool = True) -> sa.Row | None:
+    """The account's columns and (WITH_HASH) its password hash for EMAIL in any case, or None.
 
     Emails are stored lowercased; an adopted seed database may hold mixed case,
-    so the comparison lowercases both sides.
+    so the comparison lowercases both sides. Without the hash, nothing asks the
+    database where a hash may be read from (secure.password_hash_column).
     """
     wanted = email.strip().lower()
+    hashed = [_hash_of(session).label("password_hash")] if with_hash else []
     stmt = (
-        sa.select(*ACCOUNT_COLUMNS, _hash_of(session).label("password_hash"))
+        sa.select(*ACCOUNT_COLUMNS, *hashed)
         .where(sa.func.lower(users.c.email) == wanted)
         .order_by(users.c.id)
         .limit(1)
@@ -104,7 +106,7 @@ def _row_by_email(session: Session, email: str) -> sa.Row | None:
 def ensure_email_free(session: Session, email: str) -> None:
     """Raise Conflict when an account already uses EMAIL (in any case)."""
     normalized = normalize_email(email)
-    if _row_by_email(session, normalized) is not None:
+    if _row_by_email(session, normalized, with_hash=False) is not None:
         raise Conflict(f"a user with the email {normalized} already exists")
 
 
