@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from test_startup import modules_after
 
 from ishop4u_cli.errors import ExitCode, UsageError
 from ishop4u_cli.services import notify
@@ -198,24 +198,6 @@ def test_send_without_apprise_is_a_warning_not_an_error(tmp_path):
     [["--help"], ["product", "--help"], ["product", "watches", "--help"], ["product", "history", "--help"]],
 )
 def test_help_imports_neither_apprise_nor_plotext(args):
-    code = (
-        "import sys\n"
-        f"sys.argv = ['ishop4u', *{args!r}]\n"
-        "from ishop4u_cli.app import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "sys.stdout.flush()\n"
-        "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "TERMINAL_WIDTH": "100", "_TYPER_FORCE_DISABLE_TERMINAL": "1"},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    (line,) = [ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES ")]
-    loaded = {name.split(".")[0] for name in line.split()[1:]}
-    assert proc.stdout
-    assert loaded & {"apprise", "plotext", "requests"} == set()
+    loaded, out = modules_after(args, {"TERMINAL_WIDTH": "100", "_TYPER_FORCE_DISABLE_TERMINAL": "1"})
+    assert out
+    assert {name.split(".")[0] for name in loaded} & {"apprise", "plotext", "requests"} == set()
