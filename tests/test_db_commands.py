@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 
-import pytest
 from conftest import invoke
 from migration_helpers import describe, engine_for, execute, upgrade_to
 
@@ -187,33 +186,6 @@ def test_unreachable_postgres_and_debug_traceback():
 def test_usage_errors_exit_2():
     r = invoke(["db", "nonsense"])
     assert r.exit_code == 2
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["--version"],
-        ["--help"],
-        ["db", "--help"],
-        ["cart", "--help"],
-        ["user", "--help"],
-        ["product", "--help"],
-        ["source", "--help"],
-        ["checkout", "--help"],
-    ],
-)
-def test_startup_does_not_import_the_database_stack(args):
-    code = (
-        "import sys\n"
-        f"sys.argv = ['ishop4u', *{args!r}]\n"
-        "from ishop4u_cli.app import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules}\n"
-        "               & {'sqlalchemy', 'sqlmodel', 'alembic', 'httpx', 'argon2'})\n"
-        "print('HEAVY', heavy, file=sys.stderr)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert "HEAVY []" in proc.stderr, proc.stderr
 
 
 def test_opening_a_database_at_head_does_not_import_alembic(tmp_path):
