@@ -110,17 +110,17 @@ def ensure_email_free(session: Session, email: str) -> None:
         raise Conflict(f"a user with the email {normalized} already exists")
 
 
-def create_user(session: Session, *, name: str, email: str, password: str, admin: bool = False) -> Account:
+def create_user(session: Session, *, name: str, email: str, password: str) -> Account:
     """A new user with an Argon2id password hash; Conflict for an email already in use.
 
-    The database's first account is its admin; ADMIN makes another (whoever
-    asks for it must be an admin: services/permissions.py checks that).
+    The database's first account is its admin (`user add --admin` makes another through
+    services/permissions.py, which checks who asks, then make_admin).
     """
     clean_name = normalize_name(name)
     clean_email = normalize_email(email)
     passwords.check_new_password(password)
     ensure_email_free(session, clean_email)
-    first = sa.true() if admin else ~sa.exists(sa.select(users.c.id).correlate(None))
+    first = ~sa.exists(sa.select(users.c.id).correlate(None))
     stmt = (
         sa.insert(users)
         .values(
