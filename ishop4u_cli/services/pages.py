@@ -166,11 +166,16 @@ def _unreadable(page: Fetched) -> str | None:
 
 def read_timeout() -> float:
     """Seconds for a whole page read: `ISHOP4U_PAGE_TIMEOUT` when it is a positive number, else 15."""
+    return seconds_from_env(PAGE_TIMEOUT_VARIABLE, DEFAULT_TIMEOUT, most=3600)
+
+
+def seconds_from_env(name: str, default: float, *, most: float) -> float:
+    """$NAME as seconds when it is a number above 0 and at most MOST, else DEFAULT (never an error)."""
     try:
-        seconds = float(os.environ.get(PAGE_TIMEOUT_VARIABLE, ""))
+        seconds = float(os.environ.get(name, ""))
     except ValueError:
-        return DEFAULT_TIMEOUT
-    return seconds if 0 < seconds <= 3600 else DEFAULT_TIMEOUT
+        return default
+    return seconds if 0 < seconds <= most else default
 
 
 def fetch(

@@ -121,11 +121,7 @@ def notify_urls(given: Sequence[str]) -> list[str]:
 
 def time_limit() -> float:
     """Seconds a whole run may take: ISHOP4U_REFRESH_TIMEOUT when a positive number, else 600."""
-    try:
-        seconds = float(os.environ.get(TIME_LIMIT_VARIABLE, ""))
-    except ValueError:
-        return DEFAULT_TIME_LIMIT
-    return seconds if 0 < seconds <= 7 * 86400 else DEFAULT_TIME_LIMIT
+    return pages.seconds_from_env(TIME_LIMIT_VARIABLE, DEFAULT_TIME_LIMIT, most=7 * 86400)
 
 
 def refresh(
