@@ -171,6 +171,11 @@ def current_user(session: Session) -> Account:
     once, its row deleted once the command's transaction has rolled back. Call
     this before the transaction writes anything.
     """
+    return _current(session)[0]
+
+
+def _current(session: Session) -> tuple[Account, SessionFile]:
+    """current_user, and the session file that signed them in."""
     key = _key(session)
     claim = _claim(session, key)
     if claim is None:
@@ -188,7 +193,7 @@ def current_user(session: Session) -> Account:
             token_hash=token_hash(claim.token),
         )
     _touch(session, claim, found)
-    return found.user
+    return found.user, claim
 
 
 # ---------------------------------------------------------------- the write phases
@@ -241,12 +246,11 @@ class PasswordChanged:
 
 def change_password(session: Session, *, old_password: str, new_password: str) -> PasswordChanged:
     """Change the signed-in user's password and end their other sessions (this one stays)."""
-    user = current_user(session)
+    user, claim = _current(session)
     users_service.change_password(session, user, old_password=old_password, new_password=new_password)
-    claim = files.read(_key(session))
-    stmt = sa.delete(sessions).where(sessions.c.user_id == user.id)
-    if claim is not None:
-        stmt = stmt.where(sessions.c.token_hash != token_hash(claim.token))
+    stmt = sa.delete(sessions).where(
+        sessions.c.user_id == user.id, sessions.c.token_hash != token_hash(claim.token)
+    )
     return PasswordChanged(user=user, other_sessions_ended=session.exec(stmt).rowcount)
 
 
