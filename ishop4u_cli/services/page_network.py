@@ -31,6 +31,10 @@ class ReadRefused(Exception):
     """The read must stop: the deadline passed, or a redirect leads into the local network."""
 
 
+class OutOfTime(ReadRefused):
+    """The read's deadline passed."""
+
+
 def is_local_address(address: str) -> bool:
     """True for loopback, private, link-local and any other address that is not on the public internet."""
     try:
@@ -83,7 +87,7 @@ class Guard:
     def time_left(self, timeout: float | None) -> float:
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise ReadRefused(f"the page did not answer within {self.seconds:g} s")
+            raise OutOfTime(f"the page did not answer within {self.seconds:g} s")
         return left if timeout is None else min(timeout, left)
 
 

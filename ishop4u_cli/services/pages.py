@@ -43,6 +43,10 @@ class PageFailed(Exception):
     """The page could not be read; the message says why, for a warning."""
 
 
+class PageTimedOut(PageFailed):
+    """The page did not answer within the read's time."""
+
+
 @dataclass
 class Fetched:
     url: str  # after redirects
@@ -78,9 +82,9 @@ def check_page(
     The read ends by DEADLINE (a monotonic time) if that comes before the page timeout.
     """
     seconds = read_timeout()
-    clipped = deadline is not None and deadline - time.monotonic() < seconds
-    if deadline is not None:
-        seconds = min(seconds, deadline - time.monotonic())
+    left = seconds if deadline is None else deadline - time.monotonic()
+    clipped = left < seconds  # the run's deadline comes first: a timeout is the run's, not the page's
+    seconds = min(seconds, left)
     if seconds <= 0:
         return Checked("failed", failure="not read: the refresh ran out of time")
     headers = {"If-None-Match": etag} if etag else {}
@@ -97,12 +101,11 @@ def check_page(
         if (unreadable := _unreadable(page)) is not None:
             return Checked("failed", failure=unreadable)
         info = page_data.read_page(page.text, page.url, deadline=time.monotonic() + seconds)
+    except PageTimedOut as exc:
+        late = "the page did not answer before the refresh ran out of time"
+        return Checked("failed", failure=late if clipped else str(exc))
     except PageFailed as exc:
-        late = clipped and str(exc).startswith("the page did not answer within")
-        return Checked(
-            "failed",
-            failure="the page did not answer before the refresh ran out of time" if late else str(exc),
-        )
+        return Checked("failed", failure=str(exc))
     except Exception as exc:
         return Checked("failed", failure=f"could not read the page ({type(exc).__name__}: {exc})")
     if info.price is None:
@@ -237,10 +240,12 @@ def fetch(
                         last_modified=response.headers.get("last-modified"),
                         retry_after=retry_after(response.headers.get("retry-after")),
                     )
+    except page_network.OutOfTime as exc:
+        raise PageTimedOut(str(exc)) from None
     except page_network.ReadRefused as exc:
         raise PageFailed(str(exc)) from None
     except httpx.TimeoutException:
-        raise PageFailed(f"the page did not answer within {seconds:g} s") from None
+        raise PageTimedOut(f"the page did not answer within {seconds:g} s") from None
     except httpx.HTTPError as exc:
         raise PageFailed(f"could not fetch the page ({_describe(exc)})") from None
     raise PageFailed(f"more than {MAX_REDIRECTS} redirects")
