@@ -6,7 +6,15 @@ import json
 
 import pytest
 from conftest import invoke
-from migration_helpers import SEED_DDL_POSTGRES, SEED_DDL_SQLITE, SEED_ROWS, describe, run_script
+from migration_helpers import (
+    SEED_DDL_POSTGRES,
+    SEED_DDL_SQLITE,
+    SEED_ROWS,
+    describe,
+    execute,
+    run_script,
+    select_rows,
+)
 
 from ishop4u_cli import db
 
@@ -121,27 +129,16 @@ SEED_PRODUCTS = [
 
 
 def _products(target: str) -> dict[int, tuple]:
-    engine = db.make_engine(db.to_url(target))
-    try:
-        with engine.connect() as conn:
-            rows = conn.exec_driver_sql("SELECT id, name, affiliate_link, canonical_url FROM products")
-            return {r[0]: tuple(r[1:]) for r in rows}
-    finally:
-        engine.dispose()
+    rows = select_rows(target, "products", ["id", "name", "affiliate_link", "canonical_url"])
+    return {r[0]: tuple(r[1:]) for r in rows}
 
 
 def _seed_more(target: str) -> None:
-    engine = db.make_engine(db.to_url(target))
-    with engine.begin() as conn:
-        for pid, name, link in SEED_PRODUCTS:
-            conn.exec_driver_sql(
-                "INSERT INTO products (id, name, affiliate_link, affiliate_source_id) VALUES (?, ?, ?, NULL)"
-                if engine.dialect.name == "sqlite"
-                else "INSERT INTO products (id, name, affiliate_link, affiliate_source_id) "
-                "VALUES (%s, %s, %s, NULL)",
-                (pid, name, link),
-            )
-    engine.dispose()
+    execute(
+        target,
+        "INSERT INTO products (id, name, affiliate_link, affiliate_source_id) VALUES (:id, :name, :link, NULL)",
+        [{"id": pid, "name": name, "link": link} for pid, name, link in SEED_PRODUCTS],
+    )
 
 
 def test_adopted_products_get_their_normalized_url(empty_target):
@@ -194,7 +191,7 @@ def test_adding_a_seed_product_again_finds_it(empty_target):
 
 def test_rows_with_a_normalized_url_keep_it(empty_target):
     """A database ishop4u stored rows in at 0004: 0005 fills only the rows without one."""
-    from migration_helpers import execute, upgrade_to
+    from migration_helpers import upgrade_to
 
     upgrade_to(empty_target, "0004")
     execute(
