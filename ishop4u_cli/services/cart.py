@@ -220,8 +220,12 @@ def get_line(session: Session, *, user_id: int, product_id: int) -> CartLine:
         else None
     )
     if row is None:
-        raise NotFound(f"product {product_id} is not in your cart (see: ishop4u cart list)")
+        raise _not_in_cart(product_id)
     return _row_to_line(row)
+
+
+def _not_in_cart(product_id: int) -> NotFound:
+    return NotFound(f"product {product_id} is not in your cart (see: ishop4u cart list)")
 
 
 @dataclass(frozen=True)
@@ -274,12 +278,13 @@ def update_item(
         values["quantity"] = check_quantity(quantity)
     if notes is not None:
         values["notes"] = clean_notes(notes)
-    get_line(session, user_id=user_id, product_id=product_id)  # NotFound when it is not there
-    session.exec(
+    stmt = (
         sa.update(cart_items)
         .where(cart_items.c.user_id == user_id, cart_items.c.product_id == product_id)
         .values(**values)
     )
+    if not ids.in_range(product_id) or not session.exec(stmt).rowcount:
+        raise _not_in_cart(product_id)
     return get_line(session, user_id=user_id, product_id=product_id)
 
 
