@@ -621,6 +621,19 @@ def test_cart_import_bad_csv_row_names_it(cli, db_rows, tmp_path):
     assert db_rows() == before
 
 
+@pytest.mark.parametrize("quantity", ["\u00b2", "0", " 10000 "])
+def test_cart_import_csv_quantity_is_read_as_qty_reads_it(cli, db_rows, tmp_path, quantity):
+    sign_up(cli)
+    before = db_rows()
+    path = write(tmp_path, "bad.csv", f"url,quantity\nhttps://a.example.com/1,{quantity}\n")
+    run = cli("cart", "import", str(path))
+    assert (run.exit_code, run.stderr) == (
+        2,
+        f"Error: row 1 (line 2): a quantity is a whole number from 1 to 9999, not {quantity!r}\n",
+    )
+    assert db_rows() == before
+
+
 def test_cart_export_empty_cart_and_bad_format(cli):
     sign_up(cli)
     assert json.loads(export(cli)) == {"items": [], "totals": [], "unpriced_items": 0}

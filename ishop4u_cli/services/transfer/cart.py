@@ -136,11 +136,9 @@ def _quantity(row: Row) -> int:
     value = row.values.get("quantity")
     if value is None:
         return 1
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit():
-            value = int(text)
-    elif isinstance(value, Decimal):  # 1.5 or 2.0 in JSON: not a whole number of items
+    if isinstance(value, str):  # a CSV cell (or JSON text): read as `cart add --qty` reads it
+        return cart_rules.parse_quantity(value)
+    if isinstance(value, Decimal):  # 1.5 or 2.0 in JSON: not a whole number of items
         raise UsageError(
             f"a quantity is a whole number from {cart_rules.QTY_MIN} to {cart_rules.QTY_MAX}, not {value}"
         )
