@@ -1,4 +1,5 @@
-"""A local store for refresh tests: product pages whose price a test changes between runs.
+"""A local store for refresh tests: product pages whose price a test changes between runs;
+and a local receiver for the alerts a refresh sends.
 
 One server on each of several loopback addresses (127.0.0.2, 127.0.0.3, ...: distinct
 hosts on Linux), all sharing one table of pages. A page can answer 304 to its own ETag,
@@ -189,3 +190,36 @@ def serve_store(hosts: int = 3) -> Iterator[Store]:
         for server in servers:
             server.shutdown()
             server.server_close()
+
+
+class Receiver:
+    """A local HTTP endpoint that keeps what each POST sent: (path, JSON body), as Apprise's json:// posts."""
+
+    def __init__(self) -> None:
+        received: list[tuple[str, dict]] = []
+
+        class ReceiverHandler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                received.append((self.path, json.loads(body)))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.received = received
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), ReceiverHandler)
+        self.port = self.server.server_address[1]
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    def url(self, path: str = "/hook") -> str:
+        """The Apprise URL that posts to PATH here."""
+        return f"json://127.0.0.1:{self.port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from refresh_server import Receiver
 from test_startup import modules_after
 
 from ishop4u_cli.errors import ExitCode, UsageError
@@ -43,34 +41,6 @@ LAMP = Alert(
 )
 
 
-class Receiver:
-    """A local HTTP server that keeps what each POST sent (Apprise's json:// form posts JSON)."""
-
-    def __init__(self) -> None:
-        received: list[tuple[str, dict]] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                received.append((self.path, json.loads(body)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:  # quiet
-                pass
-
-        self.received = received
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
     for name in ("NO_PROXY", "no_proxy"):  # a proxy set on the machine must not see local deliveries
@@ -88,7 +58,7 @@ def closed_port() -> int:
 
 
 def test_one_notification_per_alert_names_product_price_and_mark(receiver):
-    warnings = notify.send([f"json://127.0.0.1:{receiver.port}/hooks/alerts"], [MUG, LAMP])
+    warnings = notify.send([receiver.url("/hooks/alerts")], [MUG, LAMP])
     assert warnings == []
     assert [path for path, _ in receiver.received] == ["/hooks/alerts", "/hooks/alerts"]
     (_, first), (_, second) = receiver.received
@@ -104,7 +74,7 @@ def test_one_notification_per_alert_names_product_price_and_mark(receiver):
 
 def test_an_unreachable_url_is_a_masked_warning_and_the_others_still_get_it(receiver):
     dead = f"json://user:hunter2@127.0.0.1:{closed_port()}/secret-token-123"
-    live = f"json://127.0.0.1:{receiver.port}/ok"
+    live = receiver.url("/ok")
     warnings = notify.send([dead, live], [MUG, LAMP])
     assert len(receiver.received) == 2  # the live one got both alerts
     (warning,) = warnings
@@ -117,7 +87,7 @@ def test_an_unreachable_url_is_a_masked_warning_and_the_others_still_get_it(rece
 
 
 def test_nothing_to_send_sends_nothing(receiver):
-    assert notify.send([f"json://127.0.0.1:{receiver.port}/x"], []) == []
+    assert notify.send([receiver.url("/x")], []) == []
     assert notify.send([], [MUG]) == []
     assert receiver.received == []
 

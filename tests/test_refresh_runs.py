@@ -10,11 +10,10 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
-from refresh_server import add_to_cart, serve_store, sign_up_ann
+from refresh_server import Receiver, add_to_cart, serve_store, sign_up_ann
 from terminal import run_with_terminal_on
 
 
@@ -154,35 +153,6 @@ def test_cart_add_of_several_pages_shows_progress_on_a_terminal_only(ann, store)
 # ---------------------------------------------------------------- alerts, end to end
 
 
-class Receiver:
-    """A local HTTP endpoint that keeps what Apprise's json:// posts to it."""
-
-    def __init__(self) -> None:
-        received: list[dict] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                received.append({"path": self.path, **json.loads(body)})
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.received = received
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"json://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receiver(monkeypatch):
     pytest.importorskip("apprise")
@@ -198,25 +168,25 @@ def test_a_watched_price_drop_alerts_once_through_apprise(ann, store, receiver, 
     assert r.exit_code == 0, r
 
     store.pages["/mug"].price = "12.00"
-    r = ann("refresh", "--notify", receiver.url)
+    r = ann("refresh", "--notify", receiver.url())
     assert r.exit_code == 0, r
     alert = f"Alert: product {pid} (Blue Mug) is 12.00 USD, at or below your mark (mark 15.00 USD)"
     assert r.stdout.splitlines() == [alert]
     assert "1 alert fired." in r.stderr
     assert len(receiver.received) == 1
-    sent = receiver.received[0]
+    path, sent = receiver.received[0]
     text = sent["title"] + " " + sent["message"]
-    assert sent["path"] == "/hook" and "Blue Mug" in text and "12.00" in text and "15.00" in text
+    assert path == "/hook" and "Blue Mug" in text and "12.00" in text and "15.00" in text
 
     # The same price again: the crossing was alerted already.
-    r = ann("refresh", "--notify", receiver.url)
+    r = ann("refresh", "--notify", receiver.url())
     assert (r.exit_code, r.stdout) == (0, ""), r
     assert "0 alerts fired." in r.stderr
     assert len(receiver.received) == 1
 
     # A new low below the mark alerts again, to the URLs in ISHOP4U_NOTIFY_URLS; --quiet prints only it.
     store.pages["/mug"].price = "10.00"
-    monkeypatch.setenv("ISHOP4U_NOTIFY_URLS", f" {receiver.url} ,")
+    monkeypatch.setenv("ISHOP4U_NOTIFY_URLS", f" {receiver.url()} ,")
     r = ann("refresh", "--quiet")
     assert r.exit_code == 0, r
     assert (r.stdout.count("Alert:"), r.stderr) == (1, "")
@@ -229,7 +199,7 @@ def test_an_unreachable_notification_url_is_a_warning_and_loses_nothing(ann, sto
     assert ann("product", "watch", str(pid), "--below", "15").exit_code == 0
     store.pages["/mug"].price = "12.00"
     receiver.close()  # nobody listens there now
-    r = ann("refresh", "--json", "--notify", receiver.url + "?token=SECRET-TOKEN")
+    r = ann("refresh", "--json", "--notify", receiver.url() + "?token=SECRET-TOKEN")
     assert r.exit_code == 0, r
     doc = json.loads(r.stdout)
     assert doc["alerts"][0]["price"] == "12.00" and doc["products"][0]["new_price"] == "12.00"
