@@ -66,7 +66,6 @@ def read_all(
     deadline: float,
     retry: Retry | None = None,
     give_up: Callable[[Job, Any, str], Any],
-    per_host: int = PER_HOST,
 ) -> Iterator[list[Outcome]]:
     """The jobs' outcomes, in the order they finish, in lists of those that arrived together
     (at most BATCH; never waiting for more); every job gives exactly one.
@@ -118,7 +117,7 @@ def read_all(
                     break
             # Hosts with the most pages left go first: a host left for the end reads 2 at a time.
             for host in sorted(waiting, key=lambda h: len(waiting[h]), reverse=True):
-                while in_flight < workers and running.get(host, 0) < per_host and waiting[host]:
+                while in_flight < workers and running.get(host, 0) < PER_HOST and waiting[host]:
                     tasks.put(waiting[host].popleft())
                     running[host] = running.get(host, 0) + 1
                     in_flight += 1
