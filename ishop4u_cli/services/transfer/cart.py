@@ -45,7 +45,6 @@ from ishop4u_cli.services.transfer.formats import (
     row_errors,
     text_value,
 )
-from ishop4u_cli.services.transfer.products import new_product
 from ishop4u_cli.sql import upsert_insert
 from ishop4u_cli.tables import cart_items
 
@@ -184,7 +183,13 @@ def _cart_entry(row: Row, cache: SourceCache, default_currency: str) -> _CartEnt
         notes = row.values.get("notes")
         if notes is not None and not isinstance(notes, str):
             raise UsageError(f"notes must be text, not {json.dumps(notes, default=str)}")
-        new = new_product(row, url, image_key="image_url")
+        new = products_service.parse_new_product(  # as `product add` checks it; the price after
+            url,
+            name=text_value(row, "name", where=where),
+            currency=text_value(row, "currency", where=where),
+            image=text_value(row, "image_url", where=where),
+            source=text_value(row, "source", where=where),
+        )
         new = replace(new, price=price_value(row, "price", where=where))
         # An export's price_when_added, even null; a file without the field: the item's price.
         if "price_when_added" in row.values:

@@ -22,7 +22,6 @@ from ishop4u_cli import money
 from ishop4u_cli.errors import NotFound, UsageError
 from ishop4u_cli.services import history
 from ishop4u_cli.services import products as products_service
-from ishop4u_cli.services.products import NewProduct
 from ishop4u_cli.services.transfer.bulk import (
     SourceCache,
     chunks,
@@ -66,19 +65,6 @@ def product_rows(source: Input, fmt: str | None) -> Iterator[Row]:
         json_format="jsonl",
         read_csv=lambda name, lines: csv_rows(name, lines, columns=PRODUCT_COLUMNS, required=("url",)),
         read_json=lambda name, lines: jsonl_rows(name, lines, columns=PRODUCT_COLUMNS),
-    )
-
-
-def new_product(row: Row, url: str, *, image_key: str, price: Decimal | None = None) -> NewProduct:
-    """ROW's product as `product add` would check it (both imports read their rows with this)."""
-    where = row.where()
-    return products_service.parse_new_product(
-        url,
-        name=text_value(row, "name", where=where),
-        price=price,
-        currency=text_value(row, "currency", where=where),
-        image=text_value(row, image_key, where=where),
-        source=text_value(row, "source", where=where),
     )
 
 
