@@ -239,8 +239,11 @@ END $$"""
     return True
 
 
-def apply(conn: Connection) -> bool:
-    """Secure the database CONN is on (inside the caller's transaction); whether GROUP was created."""
+def apply(conn: Connection) -> tuple[bool, list[str]]:
+    """Secure the database CONN is on (inside the caller's transaction).
+
+    Whether GROUP was created, and the tables of TABLES it was given (those in the current schema).
+    """
     from sqlalchemy import text
 
     quote = conn.dialect.identifier_preparer.quote
@@ -265,9 +268,9 @@ def apply(conn: Connection) -> bool:
         run(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
         run(f"GRANT EXECUTE ON FUNCTION {signature} TO {GROUP}")
     present = {name for (name,) in run("SELECT tablename FROM pg_tables WHERE schemaname = :s", s=schema)}
-    for table, (privileges, policies) in TABLES.items():
-        if table not in present:
-            continue
+    secured = [table for table in TABLES if table in present]
+    for table in secured:
+        privileges, policies = TABLES[table]
         run(f"REVOKE ALL ON {quote(table)} FROM {GROUP}")
         run(f"GRANT {privileges} ON {quote(table)} TO {GROUP}")
         old = run(
@@ -297,7 +300,7 @@ def apply(conn: Connection) -> bool:
             f"CREATE TRIGGER {trigger} BEFORE UPDATE ON {quote(table)}"
             f" FOR EACH ROW EXECUTE FUNCTION {function}"
         )
-    return created
+    return created, secured
 
 
 def members(conn: Connection) -> list[str]:

@@ -58,8 +58,7 @@ def secure(engine: Engine) -> Secured:
                 f"connect with {owner}'s URL (ishop4u --db postgresql+psycopg://{owner}@HOST/DB db secure)"
             )
         was = secure_sql.is_secured(conn)
-        created = secure_sql.apply(conn)
-        present = {name for (name,) in conn.exec_driver_sql("SELECT tablename FROM pg_tables")}
+        created, tables = secure_sql.apply(conn)
         orphans = conn.execute(
             sa.select(sa.func.count()).select_from(users).where(users.c.db_role.is_(None))
         ).scalar_one()
@@ -67,8 +66,8 @@ def secure(engine: Engine) -> Secured:
             group=GROUP,
             group_created=created,
             was_secured=was,
-            tables=[t for t in secure_sql.TABLES if t in present],
-            row_security=[t for t, (_, policies) in secure_sql.TABLES.items() if t in present and policies],
+            tables=tables,
+            row_security=[t for t in tables if secure_sql.TABLES[t][1]],  # those with policies
             members=secure_sql.members(conn),
             accounts_without_role=int(orphans),
         )
