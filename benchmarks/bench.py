@@ -258,6 +258,14 @@ def chosen_cases(parser: argparse.ArgumentParser, given: str, known: list[str]) 
     return cases
 
 
+def done_with(root: Path, *, keep: bool) -> None:
+    """The run's temporary directory removed, or with --keep kept and its path printed."""
+    if keep:
+        print(f"\ndata kept in {root}")
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def report(results: list[tuple[str, bool | None]]) -> None:
     """The closing table: each ratio or figure, met or MISSED against its target (blank: no target)."""
     print("\nratios and targets")
@@ -429,10 +437,7 @@ def main() -> None:
                 "  (--quick: smaller data than the targets are set for; run without it for the real figures)"
             )
     finally:
-        if opts.keep:
-            print(f"\ndata kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+        done_with(root, keep=opts.keep)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import PY, machine, report, write_cart_csv  # sibling scripts
+from bench import PY, done_with, machine, report, write_cart_csv  # sibling scripts
 from startup import Results, Startup, line, ratio
 
 OBSERVATIONS = 1_000  # a product
@@ -205,10 +204,7 @@ def main() -> None:
 
         report(results)
     finally:
-        if opts.keep:
-            print(f"\ndata kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+        done_with(root, keep=opts.keep)
 
 
 if __name__ == "__main__":

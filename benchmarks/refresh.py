@@ -50,7 +50,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import Bench, machine, report  # a sibling script
+from bench import Bench, done_with, machine, report  # a sibling script
 
 HOSTS = [f"127.0.0.{i}" for i in range(2, 52)]  # 50 loopback addresses: distinct hosts
 PER_HOST = 2  # refresh's limit of pages at once on one host (issue 11)
@@ -371,10 +371,7 @@ def main() -> None:
         report(results)
     finally:
         server.stop()
-        if opts.keep:
-            print(f"\ndata kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+        done_with(root, keep=opts.keep)
 
 
 def _cart_product_ids(b: RefreshBench, db_path: Path) -> list[int]:

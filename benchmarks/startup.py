@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from bench import (  # a sibling script
     Timing,
     _timing,
     chosen_cases,
+    done_with,
     machine,
     report,
     write_cart_csv,
@@ -209,10 +209,7 @@ def main() -> None:
 
         report(results)
     finally:
-        if opts.keep:
-            print(f"\ndata kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+        done_with(root, keep=opts.keep)
 
 
 if __name__ == "__main__":
