@@ -234,7 +234,7 @@ def _list(session: Session, *, user_id: int, product_id: int | None = None) -> l
             product_id=row.product_id,
             product_name=row.name,
             below=money.from_db(row.below),
-            drop_percent=_percent(row.drop_percent),
+            drop_percent=money.from_db(row.drop_percent),  # two decimals, read back as a price is
             mark=money.from_db(row.mark) or Decimal("0.00"),
             currency=row.currency,
             created_at=row.created_at,
@@ -245,13 +245,6 @@ def _list(session: Session, *, user_id: int, product_id: int | None = None) -> l
         )
         for row in session.execute(stmt)
     ]
-
-
-def _percent(value: object) -> Decimal | None:
-    """A percentage read back (SQLite hands back a REAL), to two decimals."""
-    if value is None:
-        return None
-    return Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(money.CENT)
 
 
 # ---------------------------------------------------------------- evaluating a good read
@@ -295,7 +288,7 @@ def evaluate(
         session.execute(
             sa.update(watches).where(watches.c.id == row.id).values(fired_price=price, fired_at=at)
         )
-        drop = _percent(row.drop_percent)
+        drop = money.from_db(row.drop_percent)  # two decimals, read back as a price is
         alerts.append(
             Alert(
                 product_id=product_id,
