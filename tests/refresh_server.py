@@ -164,6 +164,13 @@ def sign_up_ann(cli):
     return cli
 
 
+def add_product(cli, url: str, *args: str) -> int:
+    """`product add URL --no-fetch` with ARGS (its page not read); the new product's id."""
+    r = cli("product", "add", url, "--no-fetch", "--json", *args)
+    assert r.exit_code == 0, r
+    return json.loads(r.stdout)["id"]
+
+
 def add_to_cart(cli, *urls: str) -> list[int]:
     """Put the pages in the signed-in user's cart (their pages read now); their product ids."""
     r = cli("cart", "add", *urls, "--json")

@@ -8,16 +8,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from refresh_server import add_product
 from terminal import run_with_terminal_on
 
 T0 = datetime(2026, 11, 1, 8, 0, 0)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def product(cli, url, *args) -> int:
-    r = cli("product", "add", url, "--no-fetch", "--json", *args)
-    assert r.exit_code == 0, r
-    return json.loads(r.stdout)["id"]
 
 
 def observe(engine, product_id: int, *reads: tuple[str | None, str, str, str]) -> None:
@@ -61,7 +56,7 @@ READS = [
 
 @pytest.fixture
 def mug(cli, engine) -> int:
-    pid = product(cli, "https://shop.example/mug", "--name", "[sale] Mug", "--price", "21")
+    pid = add_product(cli, "https://shop.example/mug", "--name", "[sale] Mug", "--price", "21")
     observe(engine, pid, *READS)
     return pid
 
@@ -128,7 +123,9 @@ def test_json(cli, signed_in, mug):
 
 
 def test_another_currency_is_listed_but_not_compared(cli, signed_in, engine):
-    pid = product(cli, "https://shop.example/lamp", "--name", "Lamp", "--price", "30", "--currency", "EUR")
+    pid = add_product(
+        cli, "https://shop.example/lamp", "--name", "Lamp", "--price", "30", "--currency", "EUR"
+    )
     observe(
         engine,
         pid,
@@ -149,7 +146,7 @@ def test_another_currency_is_listed_but_not_compared(cli, signed_in, engine):
 
 
 def test_no_observations_says_so(cli, signed_in, engine):
-    pid = product(cli, "https://shop.example/new", "--name", "New")
+    pid = add_product(cli, "https://shop.example/new", "--name", "New")
     observe(engine, pid)
     r = cli("product", "history", str(pid))
     assert (r.exit_code, r.stdout) == (0, "")

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from refresh_server import add_product, sign_up_ann
 
 from ishop4u_cli.services import watches
 
@@ -17,15 +18,7 @@ T0 = datetime(2026, 11, 1, 8, 0, 0)
 
 @pytest.fixture
 def ann(cli):
-    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input=PASSWORD)
-    assert r.exit_code == 0, r
-    return cli
-
-
-def product(cli, url, *args) -> int:
-    r = cli("product", "add", url, "--no-fetch", "--json", *args)
-    assert r.exit_code == 0, r
-    return json.loads(r.stdout)["id"]
+    return sign_up_ann(cli)
 
 
 def watch_docs(cli) -> list[dict]:
@@ -67,7 +60,7 @@ class Reads:
 
 
 def test_fires_once_per_crossing_and_again_at_a_new_low(ann, engine):
-    pid = product(ann, "https://shop.example/mug", "--name", "Mug", "--price", "25.00")
+    pid = add_product(ann, "https://shop.example/mug", "--name", "Mug", "--price", "25.00")
     assert ann("product", "watch", str(pid), "--below", "20").exit_code == 0
     read = Reads(engine, user_id(engine, "ann@example.com"), pid)
 
@@ -101,7 +94,9 @@ def test_fires_once_per_crossing_and_again_at_a_new_low(ann, engine):
 
 
 def test_another_currency_never_compares(ann, engine):
-    pid = product(ann, "https://shop.example/lamp", "--name", "Lamp", "--price", "50", "--currency", "EUR")
+    pid = add_product(
+        ann, "https://shop.example/lamp", "--name", "Lamp", "--price", "50", "--currency", "EUR"
+    )
     assert ann("product", "watch", str(pid), "--below", "40").exit_code == 0
     read = Reads(engine, user_id(engine, "ann@example.com"), pid)
 
@@ -114,7 +109,7 @@ def test_another_currency_never_compares(ann, engine):
 
 
 def test_alert_carries_what_a_notification_names(ann, engine):
-    pid = product(ann, "https://shop.example/kettle", "--name", "Kettle", "--price", "40.00")
+    pid = add_product(ann, "https://shop.example/kettle", "--name", "Kettle", "--price", "40.00")
     r = ann("product", "watch", str(pid), "--drop", "12.5", "--json")
     assert r.exit_code == 0, r
     assert json.loads(r.stdout)["mark"] == "35.00"
@@ -142,7 +137,7 @@ def test_alert_carries_what_a_notification_names(ann, engine):
 
 
 def test_evaluate_touches_only_that_users_watches(ann, engine):
-    pid = product(ann, "https://shop.example/pan", "--name", "Pan", "--price", "30")
+    pid = add_product(ann, "https://shop.example/pan", "--name", "Pan", "--price", "30")
     assert ann("product", "watch", str(pid), "--below", "25").exit_code == 0
     assert ann("user", "add", "Bob", "bob@example.com", "--password-stdin", input=PASSWORD).exit_code == 0
     assert ann("user", "login", "bob@example.com", "--password-stdin", input=PASSWORD).exit_code == 0
@@ -161,8 +156,8 @@ def test_evaluate_touches_only_that_users_watches(ann, engine):
 
 def test_watch_list_and_unwatch(ann):
     cli = ann
-    mug = product(cli, "https://shop.example/mug", "--name", "Mug", "--price", "9.99")
-    cup = product(cli, "https://shop.example/cup", "--name", "Cup", "--price", "4", "--currency", "EUR")
+    mug = add_product(cli, "https://shop.example/mug", "--name", "Mug", "--price", "9.99")
+    cup = add_product(cli, "https://shop.example/cup", "--name", "Cup", "--price", "4", "--currency", "EUR")
 
     r = cli("product", "watch", str(mug), "--drop", "10")
     assert r.exit_code == 0, r
@@ -256,7 +251,7 @@ def test_no_watches(ann):
     ],
 )
 def test_bad_watches_exit_2_and_write_nothing(ann, db_rows, args, message):
-    pid = product(ann, "https://shop.example/mug", "--name", "Mug", "--price", "10")
+    pid = add_product(ann, "https://shop.example/mug", "--name", "Mug", "--price", "10")
     before = db_rows()
     r = ann("product", "watch", str(pid), *args)
     assert r.exit_code == 2, r
@@ -266,7 +261,7 @@ def test_bad_watches_exit_2_and_write_nothing(ann, db_rows, args, message):
 
 
 def test_drop_needs_a_current_price(ann, db_rows):
-    pid = product(ann, "https://shop.example/unpriced", "--name", "Mystery")
+    pid = add_product(ann, "https://shop.example/unpriced", "--name", "Mystery")
     before = db_rows()
     r = ann("product", "watch", str(pid), "--drop", "10")
     assert r.exit_code == 2
@@ -279,7 +274,7 @@ def test_drop_needs_a_current_price(ann, db_rows):
 
 
 def test_unknown_product_and_not_signed_in(cli, signed_in, db_rows):
-    pid = product(cli, "https://shop.example/mug", "--name", "Mug", "--price", "10")
+    pid = add_product(cli, "https://shop.example/mug", "--name", "Mug", "--price", "10")
     assert cli("user", "logout").exit_code == 0
     before = db_rows()
     for args in (["watch", str(pid), "--below", "5"], ["unwatch", str(pid)], ["watches"]):
@@ -300,7 +295,7 @@ def test_unknown_product_and_not_signed_in(cli, signed_in, db_rows):
 
 def test_per_user_isolation(ann):
     cli = ann
-    pid = product(cli, "https://shop.example/mug", "--name", "Mug", "--price", "10")
+    pid = add_product(cli, "https://shop.example/mug", "--name", "Mug", "--price", "10")
     assert cli("product", "watch", str(pid), "--below", "8").exit_code == 0
     assert cli("user", "add", "Bob", "bob@example.com", "--password-stdin", input=PASSWORD).exit_code == 0
     assert cli("user", "login", "bob@example.com", "--password-stdin", input=PASSWORD).exit_code == 0
@@ -318,7 +313,7 @@ def test_per_user_isolation(ann):
 
 
 def test_a_removed_product_takes_its_watches(ann):
-    pid = product(ann, "https://shop.example/mug", "--name", "Mug", "--price", "10")
+    pid = add_product(ann, "https://shop.example/mug", "--name", "Mug", "--price", "10")
     assert ann("product", "watch", str(pid), "--below", "8").exit_code == 0
     assert ann("product", "remove", str(pid), "--yes").exit_code == 0
     assert watch_docs(ann) == []
