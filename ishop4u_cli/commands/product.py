@@ -64,15 +64,13 @@ def add(
     The product is yours: its page, source and link are yours (and the admins') to change.
     """
     from ishop4u_cli.render import products as view
-    from ishop4u_cli.services import catalogue, permissions, products
+    from ishop4u_cli.services import catalogue, products
 
     new = products.parse_new_product(
         url, name=name, price=price, currency=currency, image=image, source=source
     )
-    st = state(ctx)
-    with st.session() as session:
-        permissions.signed_in(session)  # not signed in: say so before any page is read
-    result = catalogue.add(st, [new], fetch=not no_fetch)
+    # Not signed in: catalogue.add says so before any page is read.
+    result = catalogue.add(state(ctx), [new], fetch=not no_fetch)
     view.added(result, as_json=as_json)
 
 

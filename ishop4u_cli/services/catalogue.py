@@ -4,8 +4,8 @@ A page is never fetched inside a transaction: a network wait must not hold
 SQLite's write lock (or PostgreSQL's row locks) for seconds. So adding runs in
 three phases, each here and nowhere else:
 
-1. read (one short session): who is signed in (for a cart: say "not signed
-   in" before any network wait), and which new products lack a name or a
+1. read (one short session): who is signed in (adding needs a user: say
+   "not signed in" before any network wait), and which new products lack a name or a
    price and are not stored yet;
 2. pages (no transaction open): fetch those pages and merge them in; the
    command line wins over the page (products.with_page);
@@ -140,7 +140,7 @@ def add(
     ON_START(number of pages to read) and ON_PAGE() (each page read) are for a progress view.
     """
     requests = [_request(item) for item in items]
-    news = _pages_wanted(db, requests, fetch=fetch, signed_in=cart is not None)
+    news = _pages_wanted(db, requests, fetch=fetch)
     if on_start is not None:
         on_start(len(news))
     filled, warnings = read_pages(news, on_page=on_page)
@@ -209,12 +209,10 @@ def _page_of(request: ItemRequest) -> NewProduct:
     return request.new
 
 
-def _pages_wanted(
-    db: Database, requests: Sequence[ItemRequest], *, fetch: bool, signed_in: bool
-) -> list[NewProduct]:
+def _pages_wanted(db: Database, requests: Sequence[ItemRequest], *, fetch: bool) -> list[NewProduct]:
     """The read phase: the new products whose pages are worth reading (missing a name or price, not stored).
 
-    With SIGNED_IN, NotSignedIn comes from here, before any page is fetched.
+    Adding needs a signed-in user: NotSignedIn comes from here, before any page is fetched.
     """
     # Keyed by normalized URL, so the same page given twice is read once.
     wanted = (
@@ -226,11 +224,8 @@ def _pages_wanted(
         if fetch
         else {}
     )
-    if not wanted and not signed_in:
-        return []  # nothing to look up: no session at all
     with db.session() as session:
-        if signed_in:
-            auth.current_user(session)
+        auth.current_user(session)
         if not wanted:
             return []
         stored = set(  # one query for all of them, not one a page
