@@ -36,7 +36,7 @@ from ishop4u_cli.errors import NotFound, UsageError
 from ishop4u_cli.services import auth, history, notify, pages, refresh_lock, refresh_pool, watches
 from ishop4u_cli.services import sources as sources_service
 from ishop4u_cli.services.catalogue import Database
-from ishop4u_cli.tables import cart_items, observations, page_checks, products
+from ishop4u_cli.tables import cart_items, page_checks, products
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -268,8 +268,7 @@ def _write(
         gone = "the product was removed during the refresh"
         return ProductCheck(product_id, "", "failed", None, None, "", "", "unknown", None, gone), []
     old_price, old_currency = money.from_db(row.price), row.currency
-    known_stock = row.availability if row.availability not in (None, "unknown") else None
-    known_stock = known_stock or _latest_stock(session, product_id)
+    known_stock = row.availability or "unknown"  # the latest read's (page_checks), as every read records it
     base = dict(product_id=product_id, name=row.name, old_price=old_price, old_currency=old_currency)
     if checked.status == "read" and checked.info is not None and checked.info.price is not None:
         price = checked.info.price
@@ -333,16 +332,6 @@ def _write(
         failure=failure,
     )
     return check, []
-
-
-def _latest_stock(session: Session, product_id: int) -> str:
-    stock = session.execute(
-        sa.select(observations.c.availability)
-        .where(observations.c.product_id == product_id)
-        .order_by(observations.c.observed_at.desc(), observations.c.id.desc())
-        .limit(1)
-    ).scalar()
-    return stock or "unknown"
 
 
 def _evaluate(
