@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ishop4u_cli import money, render
 from ishop4u_cli.render import tables
+from ishop4u_cli.render.products import amount_text
 from ishop4u_cli.text import printable
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def show_history(h: ProductHistory, *, as_json: bool) -> None:
             o.observed_at.strftime(TIME_FORMAT), price, o.currency or "", _stock(o.availability), o.origin
         )
     render.show(tables.fitted(HISTORY_COLUMNS, rows, min(render.width(), CHART_MAX_WIDTH)))
-    current = "no price" if p.price is None else money.format_amount(p.price, p.currency)
+    current = amount_text(p.price, p.currency)
     render.out(f"Lowest:  {_when(h.lowest) if h.lowest else '-'}")
     render.out(f"Highest: {_when(h.highest) if h.highest else '-'}")
     render.out(f"Current: {current}")

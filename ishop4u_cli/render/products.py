@@ -9,6 +9,7 @@ from ishop4u_cli.render import tables
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from decimal import Decimal
 
     from ishop4u_cli.services.catalogue import Catalogued, PageWarning
     from ishop4u_cli.services.products import AddResult, ProductInCarts, StoredProduct
@@ -30,7 +31,12 @@ def product_json(p: StoredProduct) -> dict[str, Any]:
 
 
 def price_text(p: StoredProduct) -> str:
-    return "no price" if p.price is None else money.format_amount(p.price, p.currency)
+    return amount_text(p.price, p.currency)
+
+
+def amount_text(amount: Decimal | None, currency: str) -> str:
+    """How a price reads in a message or a summary line: "19.99 USD", or "no price"."""
+    return "no price" if amount is None else money.format_amount(amount, currency)
 
 
 def show_list(items: list[StoredProduct], *, as_json: bool) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ishop4u_cli import money, render
 from ishop4u_cli.render import watches as watches_view
+from ishop4u_cli.render.products import amount_text
 
 if TYPE_CHECKING:
     from ishop4u_cli.services.refresh import ProductCheck, Refreshed
@@ -74,10 +75,6 @@ def reading_pages() -> Progress:
     return Progress("Reading product pages")
 
 
-def _price(amount: Any, currency: str) -> str:
-    return "no price" if amount is None else money.format_amount(amount, currency)
-
-
 def _stock(availability: str) -> str:
     return availability.replace("_", " ")
 
@@ -136,14 +133,14 @@ def summary_line(result: Refreshed) -> str:
 def _line(c: ProductCheck) -> str | None:
     who = f"product {c.product_id} ({c.name})"
     if c.status == "failed":
-        kept = f"; kept {_price(c.new_price, c.currency)}" if c.new_price is not None else ""
+        kept = f"; kept {amount_text(c.new_price, c.currency)}" if c.new_price is not None else ""
         return f"Failed: {who}: {c.failure}{kept}."
     if c.status != "changed":
         return None
     if (c.old_price, c.old_currency) == (c.new_price, c.currency):
-        return f"Changed: {who}: {_price(c.new_price, c.currency)}, now {_stock(c.availability)}."
-    was = _price(c.old_price, c.old_currency)
-    return f"Changed: {who}: {was} -> {_price(c.new_price, c.currency)}, {_stock(c.availability)}."
+        return f"Changed: {who}: {amount_text(c.new_price, c.currency)}, now {_stock(c.availability)}."
+    was = amount_text(c.old_price, c.old_currency)
+    return f"Changed: {who}: {was} -> {amount_text(c.new_price, c.currency)}, {_stock(c.availability)}."
 
 
 def refreshed(result: Refreshed, *, as_json: bool, quiet: bool) -> None:
