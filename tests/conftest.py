@@ -460,3 +460,27 @@ def signed_in(cli):
     r = cli("user", "add", "Owner", "owner@example.com", "--password-stdin", input="owner-password\n")
     assert r.exit_code == 0, r
     return cli
+
+
+@pytest.fixture
+def ann(cli):
+    """`cli` with Ann <ann@example.com> (password secret-pw) signed up and signed in: the first account."""
+    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="secret-pw\n")
+    assert r.exit_code == 0, r
+    return cli
+
+
+@pytest.fixture
+def second_db(backend: str, request: pytest.FixtureRequest, tmp_path: Path):
+    """Another fresh database on the same backend (for round trips into a new database)."""
+    if backend == "sqlite":
+        path = tmp_path / "second" / "ishop4u.db"
+        path.parent.mkdir()
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield str(path)
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = f"ishop4u_t2_{uuid.uuid4().hex[:12]}"
+    url = server.create(name, template=server.template)
+    yield url
+    server.drop(name)

@@ -157,13 +157,6 @@ class Handler(BaseHTTPRequestHandler):
         return status
 
 
-def sign_up_ann(cli):
-    """Sign Ann up (and in) through CLI; CLI, for the tests' `ann` fixture."""
-    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="secret-pw\n")
-    assert r.exit_code == 0, r
-    return cli
-
-
 def add_product(cli, url: str, *args: str) -> int:
     """`product add URL --no-fetch` with ARGS (its page not read); the new product's id."""
     r = cli("product", "add", url, "--no-fetch", "--json", *args)

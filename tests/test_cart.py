@@ -26,13 +26,6 @@ ITEM_KEYS = [
 ]
 
 
-@pytest.fixture
-def ann(cli):
-    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="secret-pw\n")
-    assert r.exit_code == 0, r
-    return cli
-
-
 def product(cli, url, *args) -> int:
     r = cli("product", "add", url, "--no-fetch", "--json", *args)
     assert r.exit_code == 0, r

@@ -21,13 +21,6 @@ from ishop4u_cli.tables import page_checks
 PW = "secret-pw"
 
 
-@pytest.fixture
-def ann(cli):
-    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input=PW + "\n")
-    assert r.exit_code == 0, r
-    return cli
-
-
 def product(cli, url: str, *args: str) -> int:
     r = cli("product", "add", url, "--no-fetch", "--json", *args)
     assert r.exit_code == 0, r

@@ -32,13 +32,6 @@ ITEM_KEYS = [
 STORE_KEYS = ["source", "items", "subtotals", "unpriced_items", "cart_link", "cart_links"]
 
 
-@pytest.fixture
-def ann(cli):
-    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="secret-pw\n")
-    assert r.exit_code == 0, r
-    return cli
-
-
 def product(cli, url: str, *args: str) -> int:
     r = cli("product", "add", url, "--no-fetch", "--json", *args)
     assert r.exit_code == 0, r

@@ -38,13 +38,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def ann(cli):
-    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="secret-pw\n")
-    assert r.exit_code == 0, r
-    return cli
-
-
 def in_cart(cli, url: str, qty: int, *args: str) -> int:
     r = cli("product", "add", url, "--no-fetch", "--json", *args)
     assert r.exit_code == 0, r

@@ -13,9 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
-import uuid
-from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
@@ -291,22 +288,6 @@ def test_one_user_alone_checks_out_as_before(cli):
 
 
 # ---------------------------------------------------------------- export and import
-
-
-@pytest.fixture
-def second_db(backend: str, request: pytest.FixtureRequest, tmp_path: Path):
-    """Another fresh database on the same backend."""
-    if backend == "sqlite":
-        path = tmp_path / "second" / "ishop4u.db"
-        path.parent.mkdir()
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        yield str(path)
-        return
-    server = request.getfixturevalue("postgres_server")
-    name = f"ishop4u_t2_{uuid.uuid4().hex[:12]}"
-    url = server.create(name, template=server.template)
-    yield url
-    server.drop(name)
 
 
 def without_ids(exported: str, fmt: str) -> list[dict]:

@@ -154,13 +154,6 @@ def stores(store_proxy: Stores, monkeypatch: pytest.MonkeyPatch) -> Stores:
     return store_proxy
 
 
-@pytest.fixture
-def ann(cli):
-    r = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input="secret-pw\n")
-    assert r.exit_code == 0, r
-    return cli
-
-
 def products_by_page(cli) -> dict[str, dict]:
     r = cli("product", "list", "--json")
     assert r.exit_code == 0, r

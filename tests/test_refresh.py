@@ -13,7 +13,7 @@ from email.utils import formatdate
 
 import pytest
 import sqlalchemy as sa
-from refresh_server import add_to_cart, serve_store, sign_up_ann
+from refresh_server import add_to_cart, serve_store
 
 from ishop4u_cli.services import page_data
 
@@ -22,11 +22,6 @@ from ishop4u_cli.services import page_data
 def store():
     with serve_store(hosts=3) as served:
         yield served
-
-
-@pytest.fixture
-def ann(cli):
-    return sign_up_ann(cli)
 
 
 def refresh_doc(cli, *args: str, code: int = 0) -> dict:

@@ -13,7 +13,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from refresh_server import Receiver, add_to_cart, serve_store, sign_up_ann
+from refresh_server import Receiver, add_to_cart, serve_store
 from terminal import run_with_terminal_on
 
 
@@ -21,11 +21,6 @@ from terminal import run_with_terminal_on
 def store():
     with serve_store(hosts=3) as served:
         yield served
-
-
-@pytest.fixture
-def ann(cli):
-    return sign_up_ann(cli)
 
 
 def prices(cli) -> dict[int, str | None]:

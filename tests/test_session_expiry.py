@@ -34,13 +34,6 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-@pytest.fixture
-def ann(cli):
-    result = cli("user", "add", "Ann", "ann@example.com", "--password-stdin", input=PW + "\n")
-    assert result.exit_code == 0, result
-    return cli
-
-
 def set_times(engine, *, last_used: datetime | None, created: datetime | None = None) -> None:
     values: dict[str, datetime | None] = {"last_used_at": last_used}
     if created is not None:

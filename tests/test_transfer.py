@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import threading
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -53,22 +51,6 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8", newline="")
     return path
-
-
-@pytest.fixture
-def second_db(backend: str, request: pytest.FixtureRequest, tmp_path: Path):
-    """Another fresh database on the same backend (for round trips into a new database)."""
-    if backend == "sqlite":
-        path = tmp_path / "second" / "ishop4u.db"
-        path.parent.mkdir()
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        yield str(path)
-        return
-    server = request.getfixturevalue("postgres_server")
-    name = f"ishop4u_t2_{uuid.uuid4().hex[:12]}"
-    url = server.create(name, template=server.template)
-    yield url
-    server.drop(name)
 
 
 # ---------------------------------------------------------------- product import

@@ -8,17 +8,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from refresh_server import add_product, sign_up_ann
+from refresh_server import add_product
 
 from ishop4u_cli.services import watches
 
 PASSWORD = "secret-pw\n"
 T0 = datetime(2026, 11, 1, 8, 0, 0)
-
-
-@pytest.fixture
-def ann(cli):
-    return sign_up_ann(cli)
 
 
 def watch_docs(cli) -> list[dict]:
