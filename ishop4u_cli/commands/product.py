@@ -255,8 +255,8 @@ def watches_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def history(ctx: typer.Context, product_id: IdArg, as_json: JsonOption = False) -> None:
     """Show a product's price history: observations, lowest, highest and current price, and a chart."""
     from ishop4u_cli.render import history as view
-    from ishop4u_cli.services import history
+    from ishop4u_cli.services import product_history
 
     with state(ctx).session() as session:
-        found = history.product_history(session, product_id)
+        found = product_history.product_history(session, product_id)
     view.show_history(found, as_json=as_json)

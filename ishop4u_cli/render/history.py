@@ -15,7 +15,8 @@ from ishop4u_cli.render.products import amount_text
 from ishop4u_cli.text import printable
 
 if TYPE_CHECKING:
-    from ishop4u_cli.services.history import Observation, PricePoint, ProductHistory
+    from ishop4u_cli.services.history import Observation
+    from ishop4u_cli.services.product_history import PricePoint, ProductHistory
 
 CHART_MIN_WIDTH = 40
 CHART_MAX_WIDTH = 80

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ishop4u_cli import ids, money
-from ishop4u_cli.errors import NotFound
-from ishop4u_cli.tables import observations, page_checks, products
+from ishop4u_cli import money
+from ishop4u_cli.tables import observations, page_checks
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -148,73 +147,3 @@ def history(session: Session, product_id: int) -> list[Observation]:
         Observation(at, money.from_db(price), currency, stock, origin)
         for at, price, currency, stock, origin in rows
     ]
-
-
-# ---------------------------------------------------------------- `product history`
-
-
-@dataclass(frozen=True)
-class HistoryProduct:
-    id: int
-    name: str
-    price: Decimal | None  # the current price (the latest good one)
-    currency: str
-    url: str | None  # the normalized product page
-
-
-@dataclass(frozen=True)
-class PricePoint:
-    price: Decimal
-    currency: str
-    observed_at: datetime  # UTC
-
-
-@dataclass(frozen=True)
-class ProductHistory:
-    product: HistoryProduct
-    observations: list[Observation]  # oldest first
-    currency: str  # the currency lowest and highest are in: the current price's
-    lowest: PricePoint | None  # the first time the lowest price in CURRENCY was seen
-    highest: PricePoint | None  # the first time the highest price in CURRENCY was seen
-    other_currencies: int  # priced observations in another currency, not compared
-
-    @property
-    def priced(self) -> list[Observation]:
-        """The observations with a price in CURRENCY (what the chart shows)."""
-        return [o for o in self.observations if o.price is not None and o.currency == self.currency]
-
-
-def product_history(session: Session, product_id: int) -> ProductHistory:
-    """PRODUCT_ID's observations with its lowest, highest and current price; NotFound for no such product.
-
-    Prices are compared only within one currency: the current price's (else the latest
-    observation's), so a store that changed currency is never read as a fall or a rise.
-    """
-    row = (
-        session.execute(
-            sa.select(
-                products.c.id,
-                products.c.name,
-                products.c.price,
-                products.c.currency,
-                products.c.canonical_url,
-            ).where(products.c.id == product_id)
-        ).first()
-        if ids.in_range(product_id)
-        else None
-    )
-    if row is None:
-        raise NotFound(f"no product with id {product_id} (see: ishop4u product list)")
-    product = HistoryProduct(row.id, row.name, money.from_db(row.price), row.currency, row.canonical_url)
-    seen = history(session, product_id)
-    priced = [o for o in seen if o.price is not None and o.currency]
-    currency = product.currency if product.price is not None or not priced else priced[-1].currency or ""
-    compared = [PricePoint(o.price, currency, o.observed_at) for o in priced if o.currency == currency]  # type: ignore[arg-type]
-    return ProductHistory(
-        product=product,
-        observations=seen,
-        currency=currency,
-        lowest=min(compared, key=lambda p: p.price) if compared else None,
-        highest=max(compared, key=lambda p: p.price) if compared else None,
-        other_currencies=len(priced) - len(compared),
-    )
