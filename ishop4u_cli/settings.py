@@ -102,6 +102,15 @@ def debug() -> bool:
     return os.environ.get(ENV_DEBUG, "") not in ("", "0")
 
 
+def seconds_from_env(name: str, default: float, *, most: float) -> float:
+    """$NAME as seconds when it is a number above 0 and at most MOST, else DEFAULT (never an error)."""
+    try:
+        seconds = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return seconds if 0 < seconds <= most else default
+
+
 def session_days() -> int:
     """Days a sign-in session may go unused: $ISHOP4U_SESSION_DAYS (1 to 3650), else 30.
 

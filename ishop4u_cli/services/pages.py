@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from ishop4u_cli import settings
 from ishop4u_cli.services import page_data, page_network
 
 # PageInfo lives in page_data.py, which reads pages and never imports this module.
@@ -169,16 +170,7 @@ def _unreadable(page: Fetched) -> str | None:
 
 def read_timeout() -> float:
     """Seconds for a whole page read: `ISHOP4U_PAGE_TIMEOUT` when it is a positive number, else 15."""
-    return seconds_from_env(PAGE_TIMEOUT_VARIABLE, DEFAULT_TIMEOUT, most=3600)
-
-
-def seconds_from_env(name: str, default: float, *, most: float) -> float:
-    """$NAME as seconds when it is a number above 0 and at most MOST, else DEFAULT (never an error)."""
-    try:
-        seconds = float(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return seconds if 0 < seconds <= most else default
+    return settings.seconds_from_env(PAGE_TIMEOUT_VARIABLE, DEFAULT_TIMEOUT, most=3600)
 
 
 def fetch(

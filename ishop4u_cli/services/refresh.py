@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
-from ishop4u_cli import ids, money, stores
+from ishop4u_cli import ids, money, settings, stores
 from ishop4u_cli.errors import NotFound, UsageError
 from ishop4u_cli.services import auth, history, notify, pages, refresh_lock, refresh_pool, watches
 from ishop4u_cli.services import sources as sources_service
@@ -121,7 +121,7 @@ def notify_urls(given: Sequence[str]) -> list[str]:
 
 def time_limit() -> float:
     """Seconds a whole run may take: ISHOP4U_REFRESH_TIMEOUT when a positive number, else 600."""
-    return pages.seconds_from_env(TIME_LIMIT_VARIABLE, DEFAULT_TIME_LIMIT, most=7 * 86400)
+    return settings.seconds_from_env(TIME_LIMIT_VARIABLE, DEFAULT_TIME_LIMIT, most=7 * 86400)
 
 
 def refresh(
